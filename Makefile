@@ -1,0 +1,58 @@
+# The two commands of the README: `make build` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DBT_PROFILES_DIR ?= $(CURDIR)
+export DBT_PROJECT_DIR ?= $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+DBT := $(BIN)/dbt
+SAMPLE := data/sample
+
+.PHONY: venv build test lint dbt-test pytest docs sample clean
+
+# Creates .venv/ and installs the pinned requirements once; reinstalls only when
+# requirements.txt or pyproject.toml change.
+venv: $(STAMP)
+$(STAMP): requirements.txt pyproject.toml
+	@test -n "$(PYTHON)" || { echo "make: no python3.11 or python3 on PATH; install Python 3.11" >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+warehouse:
+	@mkdir -p warehouse/tmp
+
+# Builds the warehouse on the embedded DuckDB from the bundled sample export.
+build: venv warehouse
+	$(DBT) seed --quiet
+	$(DBT) run
+	@echo "Warehouse built: $${DBT_DUCKDB_PATH:-warehouse/service_analytics.duckdb} (marts in schema 'marts')"
+
+# Every check: lint, dbt build (models, seeds, data and unit tests), pytest.
+test: venv warehouse lint dbt-test pytest
+
+lint: venv
+	$(BIN)/sqlfluff lint models macros tests analyses
+
+dbt-test: venv warehouse
+	$(DBT) build
+
+pytest: venv
+	$(BIN)/python -m pytest -q
+
+docs: venv warehouse
+	$(DBT) docs generate
+	$(DBT) docs serve --no-browser
+
+# Regenerates the bundled sample (committed; `make build` does not need this).
+sample: venv
+	$(BIN)/service-analytics generate --out $(SAMPLE) --seed 42 --shops 5 --days 35 --messages 40000
+
+clean:
+	rm -rf target logs warehouse

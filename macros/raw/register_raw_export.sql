@@ -1,0 +1,74 @@
+{#-
+  Makes the six raw tables of an export folder readable as the `raw` schema, so that
+  staging reads `source('chat', ...)` the same way on every engine (on server engines
+  the `raw` schema is loaded by `service-analytics load`).
+
+  On DuckDB this runs at the start of every dbt invocation (on-run-start) and, for each
+  source table, finds `<raw_data_dir>/<table>.csv` or `.parquet`, checks that every
+  required column of the contract (the `required` meta of the source columns) is there,
+  and creates a view that reads every column as text. Columns may come in any order;
+  extra columns are ignored; a missing optional column reads as null.
+  Problems that stop the build are raised here, before any model runs, with the file,
+  the column and what to do.
+-#}
+{% macro register_raw_export() %}
+    {{ return(adapter.dispatch('register_raw_export', 'service_analytics')()) }}
+{% endmacro %}
+
+{% macro default__register_raw_export() %}
+    {# server engines: the raw schema is loaded by `service-analytics load`. #}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro duckdb__register_raw_export() %}
+    {% if not execute %}{{ return('') }}{% endif %}
+    {% set raw_dir = var('raw_data_dir') | string %}
+    {% set raw_dir = raw_dir.rstrip('/') %}
+    {% if raw_dir | length == 0 %}
+        {{ exceptions.raise_compiler_error("raw_data_dir is empty: set it to the folder of your export, e.g. --vars '{raw_data_dir: /path/to/export}'") }}
+    {% endif %}
+    {% set quoted_dir = raw_dir | replace("'", "''") %}
+    {% set dir_probe = run_query("select count(*) from glob('" ~ quoted_dir ~ "/*')") %}
+    {% if dir_probe.columns[0].values()[0] == 0 %}
+        {{ exceptions.raise_compiler_error("raw_data_dir '" ~ raw_dir ~ "' is not a folder with files in it (paths are relative to the project root). Point it at the folder of your export: dbt build --vars '{raw_data_dir: /path/to/export}'") }}
+    {% endif %}
+    {% do run_query("create schema if not exists " ~ target.database ~ ".raw") %}
+    {% for source_node in graph.sources.values() | selectattr('source_name', 'equalto', 'chat') | sort(attribute='name') %}
+        {% set table = source_node.name %}
+        {% set found = run_query(
+            "select file from glob('" ~ quoted_dir ~ "/" ~ table ~ ".csv') union all "
+            ~ "select file from glob('" ~ quoted_dir ~ "/" ~ table ~ ".parquet') order by file"
+        ).columns[0].values() %}
+        {% if found | length == 0 %}
+            {{ exceptions.raise_compiler_error("raw table '" ~ table ~ "' is missing: expected " ~ raw_dir ~ "/" ~ table ~ ".csv or " ~ raw_dir ~ "/" ~ table ~ ".parquet. Every export must hold all six tables of the raw contract (docs: shared/spec/raw-contract.md); a table with no rows is a file with just the header row.") }}
+        {% endif %}
+        {% set file = found[0] %}
+        {% set quoted_file = file | replace("'", "''") %}
+        {% if file.endswith('.parquet') %}
+            {% set reader = "read_parquet('" ~ quoted_file ~ "')" %}
+        {% else %}
+            {% set reader = "read_csv('" ~ quoted_file ~ "', header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8')" %}
+        {% endif %}
+        {% set described = run_query("describe select * from " ~ reader) %}
+        {% set present = {} %}
+        {% for name in described.columns[0].values() %}
+            {% do present.update({name | trim | lower: name}) %}
+        {% endfor %}
+        {% set select_list = [] %}
+        {% for column in source_node.columns.values() %}
+            {% set wanted = column.name | lower %}
+            {% if wanted in present %}
+                {% do select_list.append('cast("' ~ present[wanted] | replace('"', '""') ~ '" as varchar) as ' ~ wanted) %}
+            {% elif column.meta.get('required', false) %}
+                {{ exceptions.raise_compiler_error("column '" ~ wanted ~ "' is missing from " ~ file ~ " (it has: " ~ (present.keys() | list | join(', ')) ~ "). It is required by the raw contract; add it to the export, with empty values if unknown.") }}
+            {% else %}
+                {% do select_list.append('cast(null as varchar) as ' ~ wanted) %}
+            {% endif %}
+        {% endfor %}
+        {% do run_query(
+            "create or replace view " ~ target.database ~ ".raw." ~ table ~ " as select "
+            ~ select_list | join(', ') ~ " from " ~ reader
+        ) %}
+    {% endfor %}
+    {{ return('') }}
+{% endmacro %}

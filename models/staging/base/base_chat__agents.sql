@@ -1,0 +1,64 @@
+{#- S9: every distinct raw agent, typed, with its quarantine reason. -#}
+{%- set raw_columns = contract_columns('agents') -%}
+{%- set required = contract_columns('agents', required_only=true) -%}
+
+with
+
+source as (
+    select {{ raw_columns | join(', ') }}
+    from {{ source('chat', 'agents') }}
+),
+
+agent_roles as (
+    select role from {{ ref('agent_roles') }}
+),
+
+shops as (
+    select shop_id from {{ ref('stg_chat__shops') }}
+),
+
+collapsed as (
+    {{ collapse_exact_duplicates('source', raw_columns, 'agent_id') }}
+),
+
+typed as (
+    select
+        {{ clean_text('agent_id') }} as agent_id,
+        {{ clean_text('shop_id') }} as shop_id,
+        {{ clean_text('agent_name') }} as agent_name,
+        {{ normalise_code('role') }} as role,
+        raw_rows,
+        id_versions,
+        {{ raw_record_json(raw_columns) }} as raw_record
+    from collapsed
+),
+
+checked as (
+    select
+        typed.*,
+        {{ first_failing_check([
+            [any_missing(required), 'missing_field'],
+            ['id_versions > 1', 'conflicting_duplicate'],
+            ['role not in (select role from agent_roles)', 'unknown_agent_role'],
+            ['shop_id not in (select shop_id from shops)', 'unknown_shop'],
+        ]) }} as quarantine_reason,
+        {{ missing_fields_detail(required) }} as missing_fields
+    from typed
+)
+
+select
+    agent_id,
+    shop_id,
+    agent_name,
+    role,
+    raw_rows,
+    raw_rows - 1 as collapsed_rows,
+    quarantine_reason,
+    case
+        when quarantine_reason = 'missing_field' then missing_fields
+        when quarantine_reason = 'conflicting_duplicate' then cast(id_versions as varchar) || ' versions'
+        when quarantine_reason = 'unknown_agent_role' then role
+        when quarantine_reason = 'unknown_shop' then shop_id
+    end as quarantine_detail,
+    raw_record
+from checked

@@ -1,0 +1,104 @@
+{#- S1, S9: every distinct raw message, typed, classified, with its quarantine reason. -#}
+{%- set raw_columns = contract_columns('chat_messages') -%}
+{%- set required = contract_columns('chat_messages', required_only=true) -%}
+
+with
+
+source as (
+    select {{ raw_columns | join(', ') }}
+    from {{ source('chat', 'chat_messages') }}
+),
+
+message_kinds as (
+    select sender_role, message_type, message_kind, sender_tie_rank, is_buyer_message, is_smart_answer, is_manual_reply
+    from {{ ref('message_kinds') }}
+),
+
+shops as (
+    select shop_id from {{ ref('stg_chat__shops') }}
+),
+
+collapsed as (
+    {{ collapse_exact_duplicates('source', raw_columns, 'message_id') }}
+),
+
+typed as (
+    select
+        {{ clean_text('message_id') }} as message_id,
+        {{ clean_text('shop_id') }} as shop_id,
+        {{ clean_text('buyer_id') }} as buyer_id,
+        {{ normalise_code('sender_role') }} as sender_role,
+        {{ clean_text('agent_id') }} as agent_id,
+        {{ normalise_code('message_type') }} as message_type,
+        {{ clean_text('sent_at') }} as sent_at,
+        {{ parse_iso_timestamp(clean_text('sent_at')) }} as parsed_sent_at,
+        content,
+        raw_rows,
+        id_versions,
+        {{ raw_record_json(raw_columns) }} as raw_record
+    from collapsed
+),
+
+classified as (
+    select
+        typed.*,
+        message_kinds.message_kind,
+        message_kinds.sender_tie_rank,
+        message_kinds.is_buyer_message,
+        message_kinds.is_smart_answer,
+        message_kinds.is_manual_reply,
+        typed.sender_role in (select sender_role from message_kinds) as is_known_role,
+        typed.message_type in (select message_type from message_kinds) as is_known_type,
+        shops.shop_id is not null as is_known_shop
+    from typed
+    left join message_kinds
+        on typed.sender_role = message_kinds.sender_role
+        and typed.message_type = message_kinds.message_type
+    left join shops on typed.shop_id = shops.shop_id
+),
+
+checked as (
+    select
+        *,
+        {{ first_failing_check([
+            [any_missing(required), 'missing_field'],
+            ['id_versions > 1', 'conflicting_duplicate'],
+            ['parsed_sent_at is null', 'unparseable_timestamp'],
+            ['parsed_sent_at > ' ~ build_time(), 'future_timestamp'],
+            ['not is_known_role', 'unknown_sender_role'],
+            ['not is_known_type', 'unknown_message_type'],
+            ['message_kind is null', 'invalid_combination'],
+            ['is_manual_reply and agent_id is null', 'agent_message_without_agent'],
+            ['not is_known_shop', 'unknown_shop'],
+        ]) }} as quarantine_reason,
+        {{ missing_fields_detail(required) }} as missing_fields
+    from classified
+)
+
+select
+    message_id,
+    shop_id,
+    buyer_id,
+    sender_role,
+    agent_id,
+    message_type,
+    message_kind,
+    sender_tie_rank,
+    is_buyer_message,
+    is_smart_answer,
+    is_manual_reply,
+    parsed_sent_at as sent_at,
+    content,
+    raw_rows,
+    raw_rows - 1 as collapsed_rows,
+    quarantine_reason,
+    case
+        when quarantine_reason = 'missing_field' then missing_fields
+        when quarantine_reason in ('unparseable_timestamp', 'future_timestamp') then sent_at
+        when quarantine_reason = 'conflicting_duplicate' then cast(id_versions as varchar) || ' versions'
+        when quarantine_reason in ('unknown_sender_role', 'unknown_message_type', 'invalid_combination')
+            then sender_role || '/' || message_type
+        when quarantine_reason = 'unknown_shop' then shop_id
+    end as quarantine_detail,
+    raw_record
+from checked

@@ -1,0 +1,68 @@
+{#- S7, S9: every distinct raw rating, typed, with its quarantine reason. -#}
+{%- set raw_columns = contract_columns('session_ratings') -%}
+{%- set required = contract_columns('session_ratings', required_only=true) -%}
+
+with
+
+source as (
+    select {{ raw_columns | join(', ') }}
+    from {{ source('chat', 'session_ratings') }}
+),
+
+shops as (
+    select shop_id from {{ ref('stg_chat__shops') }}
+),
+
+collapsed as (
+    {{ collapse_exact_duplicates('source', raw_columns, 'rating_id') }}
+),
+
+typed as (
+    select
+        {{ clean_text('rating_id') }} as rating_id,
+        {{ clean_text('shop_id') }} as shop_id,
+        {{ clean_text('buyer_id') }} as buyer_id,
+        {{ clean_text('stars') }} as stars,
+        {{ clean_text('rated_at') }} as rated_at,
+        {{ parse_iso_timestamp(clean_text('rated_at')) }} as parsed_rated_at,
+        raw_rows,
+        id_versions,
+        {{ raw_record_json(raw_columns) }} as raw_record
+    from collapsed
+),
+
+checked as (
+    select
+        typed.*,
+        case when {{ is_integer_text('stars') }} then cast(stars as integer) end as parsed_stars,
+        {{ first_failing_check([
+            [any_missing(required), 'missing_field'],
+            ['id_versions > 1', 'conflicting_duplicate'],
+            ['parsed_rated_at is null', 'unparseable_timestamp'],
+            ['parsed_rated_at > ' ~ build_time(), 'future_timestamp'],
+            ['not ' ~ is_integer_text('stars'), 'stars_not_a_number'],
+            ['cast(stars as integer) not between 1 and 5', 'rating_out_of_range'],
+            ['shop_id not in (select shop_id from shops)', 'unknown_shop'],
+        ]) }} as quarantine_reason,
+        {{ missing_fields_detail(required) }} as missing_fields
+    from typed
+)
+
+select
+    rating_id,
+    shop_id,
+    buyer_id,
+    parsed_stars as stars,
+    parsed_rated_at as rated_at,
+    raw_rows,
+    raw_rows - 1 as collapsed_rows,
+    quarantine_reason,
+    case
+        when quarantine_reason = 'missing_field' then missing_fields
+        when quarantine_reason = 'conflicting_duplicate' then cast(id_versions as varchar) || ' versions'
+        when quarantine_reason in ('unparseable_timestamp', 'future_timestamp') then rated_at
+        when quarantine_reason in ('stars_not_a_number', 'rating_out_of_range') then stars
+        when quarantine_reason = 'unknown_shop' then shop_id
+    end as quarantine_detail,
+    raw_record
+from checked

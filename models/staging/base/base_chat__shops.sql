@@ -1,0 +1,58 @@
+{#- S9: every distinct raw shop, typed, with its quarantine reason. -#}
+{%- set raw_columns = contract_columns('shops') -%}
+{%- set required = contract_columns('shops', required_only=true) -%}
+
+with
+
+source as (
+    select {{ raw_columns | join(', ') }}
+    from {{ source('chat', 'shops') }}
+),
+
+timezones as (
+    select name from {{ timezone_names() }}
+),
+
+collapsed as (
+    {{ collapse_exact_duplicates('source', raw_columns, 'shop_id') }}
+),
+
+typed as (
+    select
+        {{ clean_text('shop_id') }} as shop_id,
+        {{ clean_text('shop_name') }} as shop_name,
+        upper({{ clean_text('region') }}) as region,
+        {{ clean_text('timezone') }} as timezone,
+        raw_rows,
+        id_versions,
+        {{ raw_record_json(raw_columns) }} as raw_record
+    from collapsed
+),
+
+checked as (
+    select
+        typed.*,
+        {{ first_failing_check([
+            [any_missing(required), 'missing_field'],
+            ['id_versions > 1', 'conflicting_duplicate'],
+            ['timezone not in (select name from timezones)', 'unknown_timezone'],
+        ]) }} as quarantine_reason,
+        {{ missing_fields_detail(required) }} as missing_fields
+    from typed
+)
+
+select
+    shop_id,
+    shop_name,
+    region,
+    timezone,
+    raw_rows,
+    raw_rows - 1 as collapsed_rows,
+    quarantine_reason,
+    case
+        when quarantine_reason = 'missing_field' then missing_fields
+        when quarantine_reason = 'conflicting_duplicate' then cast(id_versions as varchar) || ' versions'
+        when quarantine_reason = 'unknown_timezone' then timezone
+    end as quarantine_detail,
+    raw_record
+from checked

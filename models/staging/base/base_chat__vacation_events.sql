@@ -1,0 +1,78 @@
+{#- S3, S9: every distinct raw vacation switch, typed, with its quarantine reason. -#}
+{%- set raw_columns = contract_columns('shop_vacation_events') -%}
+{%- set required = contract_columns('shop_vacation_events', required_only=true) -%}
+
+with
+
+source as (
+    select {{ raw_columns | join(', ') }}
+    from {{ source('chat', 'shop_vacation_events') }}
+),
+
+event_types as (
+    select event_type, is_vacation_on from {{ ref('vacation_event_types') }}
+),
+
+shops as (
+    select shop_id from {{ ref('stg_chat__shops') }}
+),
+
+collapsed as (
+    {{ collapse_exact_duplicates('source', raw_columns, 'event_id') }}
+),
+
+typed as (
+    select
+        {{ clean_text('event_id') }} as event_id,
+        {{ clean_text('shop_id') }} as shop_id,
+        {{ normalise_code('event_type') }} as event_type,
+        {{ clean_text('occurred_at') }} as occurred_at,
+        {{ parse_iso_timestamp(clean_text('occurred_at')) }} as parsed_occurred_at,
+        raw_rows,
+        id_versions,
+        {{ raw_record_json(raw_columns) }} as raw_record
+    from collapsed
+),
+
+classified as (
+    select
+        typed.*,
+        event_types.is_vacation_on,
+        event_types.event_type is not null as is_known_event_type
+    from typed
+    left join event_types on typed.event_type = event_types.event_type
+),
+
+checked as (
+    select
+        *,
+        {{ first_failing_check([
+            [any_missing(required), 'missing_field'],
+            ['id_versions > 1', 'conflicting_duplicate'],
+            ['parsed_occurred_at is null', 'unparseable_timestamp'],
+            ['parsed_occurred_at > ' ~ build_time(), 'future_timestamp'],
+            ['not is_known_event_type', 'unknown_event_type'],
+            ['shop_id not in (select shop_id from shops)', 'unknown_shop'],
+        ]) }} as quarantine_reason,
+        {{ missing_fields_detail(required) }} as missing_fields
+    from classified
+)
+
+select
+    event_id,
+    shop_id,
+    event_type,
+    is_vacation_on,
+    parsed_occurred_at as occurred_at,
+    raw_rows,
+    raw_rows - 1 as collapsed_rows,
+    quarantine_reason,
+    case
+        when quarantine_reason = 'missing_field' then missing_fields
+        when quarantine_reason = 'conflicting_duplicate' then cast(id_versions as varchar) || ' versions'
+        when quarantine_reason in ('unparseable_timestamp', 'future_timestamp') then occurred_at
+        when quarantine_reason = 'unknown_event_type' then event_type
+        when quarantine_reason = 'unknown_shop' then shop_id
+    end as quarantine_detail,
+    raw_record
+from checked

@@ -1,0 +1,3 @@
+from service_analytics.cli import main
+
+raise SystemExit(main())

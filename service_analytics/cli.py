@@ -1,0 +1,90 @@
+"""`service-analytics`: the commands users run around the dbt project."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from service_analytics.generate import GenerateConfig, generate
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="service-analytics",
+        description="Tools around the service_analytics dbt project. dbt itself builds the warehouse.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gen = commands.add_parser(
+        "generate",
+        help="write a synthetic chat-platform export (the six raw tables)",
+        description=(
+            "Write a deterministic synthetic export: shops, agents, chat_messages, "
+            "chat_session_events, session_ratings and shop_vacation_events, with a small "
+            "share of bad rows of every kind the warehouse quarantines. The same arguments "
+            "always give the same files. Streams, so memory stays flat at any size."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    gen.add_argument("--out", type=Path, required=True, help="folder to write the tables into (created if missing)")
+    gen.add_argument("--seed", type=int, default=42, help="random seed; same seed, same export")
+    gen.add_argument("--shops", type=_positive_int, default=5, help="number of shops (regions and time zones rotate)")
+    gen.add_argument("--days", type=_positive_int, default=35, help="number of days of chat, ending at --end")
+    gen.add_argument("--messages", type=_positive_int, default=40_000, help="approximate number of chat messages")
+    gen.add_argument("--format", dest="fmt", choices=("csv", "parquet"), default="csv", help="file format of the tables")
+    gen.add_argument("--end", type=_date, default=date(2026, 10, 31), help="last day of the export (UTC date)")
+    gen.add_argument(
+        "--bad-row-share",
+        type=float,
+        default=0.004,
+        help="share of messages that get a bad twin (duplicates, bad codes, bad timestamps, ...)",
+    )
+    gen.add_argument("--progress", action="store_true", help="show a progress bar")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "generate":
+        config = GenerateConfig(
+            out=args.out,
+            seed=args.seed,
+            shops=args.shops,
+            days=args.days,
+            messages=args.messages,
+            fmt=args.fmt,
+            end=args.end,
+            bad_row_share=args.bad_row_share,
+            progress=args.progress or sys.stderr.isatty(),
+        )
+        try:
+            summary = generate(config)
+        except ValueError as error:
+            print(f"service-analytics generate: {error}", file=sys.stderr)
+            return 2
+        print(f"wrote {config.out} ({config.fmt}): {summary}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
