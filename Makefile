@@ -38,7 +38,7 @@ build: venv warehouse
 test: venv warehouse lint dbt-test pytest
 
 lint: venv
-	$(BIN)/sqlfluff lint models macros tests analyses
+	$(BIN)/sqlfluff lint models analyses
 
 dbt-test: venv warehouse
 	$(DBT) build

@@ -1,12 +1,17 @@
-"""The raw export contract (shared/spec/raw-contract.md) as data, for the Python tooling.
+"""The raw export contract (shared/spec/raw-contract.md) as the Python tooling sees it.
 
-The dbt project reads the same contract from `models/staging/_chat__sources.yml`;
-`pytests/test_contract.py` checks that the two agree, so there is one contract.
+The one list lives in the dbt project, `dbt_project.yml` var `raw_contract`; this
+module reads it from there so the generator, the export check and the warehouse agree.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -16,29 +21,14 @@ class RawTable:
     required: tuple[str, ...]
 
 
-RAW_TABLES: tuple[RawTable, ...] = (
-    RawTable("shops", ("shop_id", "shop_name", "region", "timezone"), ("shop_id", "region", "timezone")),
-    RawTable("agents", ("agent_id", "shop_id", "agent_name", "role"), ("agent_id", "shop_id", "role")),
-    RawTable(
-        "chat_messages",
-        ("message_id", "shop_id", "buyer_id", "sender_role", "agent_id", "message_type", "sent_at", "content"),
-        ("message_id", "shop_id", "buyer_id", "sender_role", "message_type", "sent_at"),
-    ),
-    RawTable(
-        "chat_session_events",
-        ("event_id", "shop_id", "buyer_id", "event_type", "agent_id", "occurred_at"),
-        ("event_id", "shop_id", "buyer_id", "event_type", "occurred_at"),
-    ),
-    RawTable(
-        "session_ratings",
-        ("rating_id", "shop_id", "buyer_id", "stars", "rated_at"),
-        ("rating_id", "shop_id", "buyer_id", "stars", "rated_at"),
-    ),
-    RawTable(
-        "shop_vacation_events",
-        ("event_id", "shop_id", "event_type", "occurred_at"),
-        ("event_id", "shop_id", "event_type", "occurred_at"),
-    ),
-)
+def load_contract(project_file: Path = PROJECT_ROOT / "dbt_project.yml") -> tuple[RawTable, ...]:
+    """The raw tables in contract order, from the dbt project's `raw_contract` var."""
+    project = yaml.safe_load(project_file.read_text(encoding="utf-8"))
+    contract = project["vars"]["raw_contract"]
+    return tuple(
+        RawTable(name, tuple(spec["columns"]), tuple(spec["required"])) for name, spec in contract.items()
+    )
 
+
+RAW_TABLES: tuple[RawTable, ...] = load_contract()
 TABLES_BY_NAME: dict[str, RawTable] = {t.name: t for t in RAW_TABLES}

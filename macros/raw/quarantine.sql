@@ -39,19 +39,12 @@
     ({% for column in columns %}{{ column }} is null{{ ' or ' if not loop.last }}{% endfor %})
 {%- endmacro %}
 
-{#- The columns of a raw table as the contract lists them (the source's columns), so
-    the list lives in one place: models/staging/_chat__sources.yml. -#}
+{#- The columns of a raw table as the contract lists them (var raw_contract in
+    dbt_project.yml, the one list). -#}
 {% macro contract_columns(table, required_only=false) -%}
-    {%- set names = [] -%}
-    {%- for node in graph.get('sources', {}).values() if node.source_name == 'chat' and node.name == table -%}
-        {%- for column in node.columns.values() -%}
-            {%- if not required_only or column.meta.get('required', false) -%}
-                {%- do names.append(column.name) -%}
-            {%- endif -%}
-        {%- endfor -%}
-    {%- endfor -%}
-    {%- if execute and names | length == 0 -%}
-        {{ exceptions.raise_compiler_error("contract_columns: no source table chat." ~ table) }}
+    {%- set contract = var('raw_contract') -%}
+    {%- if table not in contract -%}
+        {{ exceptions.raise_compiler_error("contract_columns: '" ~ table ~ "' is not a table of var raw_contract") }}
     {%- endif -%}
-    {{ return(names if names else ['_parsing']) }}
+    {{ return(contract[table]['required' if required_only else 'columns']) }}
 {%- endmacro %}

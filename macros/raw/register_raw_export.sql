@@ -5,7 +5,7 @@
 
   On DuckDB this runs at the start of every dbt invocation (on-run-start) and, for each
   source table, finds `<raw_data_dir>/<table>.csv` or `.parquet`, checks that every
-  required column of the contract (the `required` meta of the source columns) is there,
+  required column of the contract (var raw_contract) is there,
   and creates a view that reads every column as text. Columns may come in any order;
   extra columns are ignored; a missing optional column reads as null.
   Problems that stop the build are raised here, before any model runs, with the file,
@@ -33,8 +33,7 @@
         {{ exceptions.raise_compiler_error("raw_data_dir '" ~ raw_dir ~ "' is not a folder with files in it (paths are relative to the project root). Point it at the folder of your export: dbt build --vars '{raw_data_dir: /path/to/export}'") }}
     {% endif %}
     {% do run_query("create schema if not exists " ~ target.database ~ ".raw") %}
-    {% for source_node in graph.sources.values() | selectattr('source_name', 'equalto', 'chat') | sort(attribute='name') %}
-        {% set table = source_node.name %}
+    {% for table in var('raw_contract') %}
         {% set found = run_query(
             "select file from glob('" ~ quoted_dir ~ "/" ~ table ~ ".csv') union all "
             ~ "select file from glob('" ~ quoted_dir ~ "/" ~ table ~ ".parquet') order by file"
@@ -55,11 +54,11 @@
             {% do present.update({name | trim | lower: name}) %}
         {% endfor %}
         {% set select_list = [] %}
-        {% for column in source_node.columns.values() %}
-            {% set wanted = column.name | lower %}
+        {% set required = contract_columns(table, required_only=true) %}
+        {% for wanted in contract_columns(table) %}
             {% if wanted in present %}
                 {% do select_list.append('cast("' ~ present[wanted] | replace('"', '""') ~ '" as varchar) as ' ~ wanted) %}
-            {% elif column.meta.get('required', false) %}
+            {% elif wanted in required %}
                 {{ exceptions.raise_compiler_error("column '" ~ wanted ~ "' is missing from " ~ file ~ " (it has: " ~ (present.keys() | list | join(', ')) ~ "). It is required by the raw contract; add it to the export, with empty values if unknown.") }}
             {% else %}
                 {% do select_list.append('cast(null as varchar) as ' ~ wanted) %}

@@ -2,21 +2,54 @@ with
 
 checked as (
     select
-        message_id, shop_id, buyer_id, sender_role, agent_id, message_type, message_kind,
-        sender_tie_rank, is_buyer_message, is_smart_answer, is_manual_reply, sent_at, content,
+        message_id,
+        shop_id,
+        buyer_id,
+        sender_role,
+        agent_id,
+        message_type,
+        message_kind,
+        sender_tie_rank,
+        is_buyer_message,
+        is_smart_answer,
+        is_manual_reply,
+        sent_at,
+        content,
         quarantine_reason
     from {{ ref('base_chat__messages') }}
 ),
 
 clean as (
     select
-        message_id, shop_id, buyer_id, sender_role, agent_id, message_type, message_kind,
-        sender_tie_rank, is_buyer_message, is_smart_answer, is_manual_reply, sent_at, content
+        message_id,
+        shop_id,
+        buyer_id,
+        sender_role,
+        agent_id,
+        message_type,
+        message_kind,
+        sender_tie_rank,
+        is_buyer_message,
+        is_smart_answer,
+        is_manual_reply,
+        sent_at,
+        content
     from checked
     where quarantine_reason is null
 )
 
 select
-    message_id, shop_id, buyer_id, sender_role, agent_id, message_type, message_kind,
-    sender_tie_rank, is_buyer_message, is_smart_answer, is_manual_reply, sent_at, content
+    message_id,
+    shop_id,
+    buyer_id,
+    sender_role,
+    agent_id,
+    message_type,
+    message_kind,
+    sender_tie_rank,
+    is_buyer_message,
+    is_smart_answer,
+    is_manual_reply,
+    sent_at,
+    content
 from clean

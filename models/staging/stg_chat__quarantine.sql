@@ -11,27 +11,41 @@
 with
 
 {% for table in tables %}
-{{ table[0] }} as (
-    select
-        '{{ table[0] }}' as source_table,
-        {{ table[2] }} as record_id,
-        shop_id,
-        {{ table[3] }} as record_at,
-        quarantine_reason,
-        quarantine_detail,
-        raw_record
-    from {{ ref(table[1]) }}
-    where quarantine_reason is not null
-),
+    {{ table[0] }} as (
+        select
+            '{{ table[0] }}' as source_table,
+            {{ table[2] }} as record_id,
+            shop_id,
+            {{ table[3] }} as record_at,
+            quarantine_reason,
+            quarantine_detail,
+            raw_record
+        from {{ ref(table[1]) }}
+        where quarantine_reason is not null
+    ),
 {% endfor %}
 
 unioned as (
     {% for table in tables %}
-    select source_table, record_id, shop_id, record_at, quarantine_reason, quarantine_detail, raw_record
-    from {{ table[0] }}
-    {{ 'union all' if not loop.last }}
+        select
+            source_table,
+            record_id,
+            shop_id,
+            record_at,
+            quarantine_reason,
+            quarantine_detail,
+            raw_record
+        from {{ table[0] }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 )
 
-select source_table, record_id, shop_id, record_at, quarantine_reason, quarantine_detail, raw_record
+select
+    source_table,
+    record_id,
+    shop_id,
+    record_at,
+    quarantine_reason,
+    quarantine_detail,
+    raw_record
 from unioned

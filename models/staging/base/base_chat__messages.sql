@@ -10,8 +10,23 @@ source as (
 ),
 
 message_kinds as (
-    select sender_role, message_type, message_kind, sender_tie_rank, is_buyer_message, is_smart_answer, is_manual_reply
+    select
+        sender_role,
+        message_type,
+        message_kind,
+        sender_tie_rank,
+        is_buyer_message,
+        is_smart_answer,
+        is_manual_reply
     from {{ ref('message_kinds') }}
+),
+
+known_roles as (
+    select distinct sender_role from message_kinds
+),
+
+known_types as (
+    select distinct message_type from message_kinds
 ),
 
 shops as (
@@ -47,13 +62,13 @@ classified as (
         message_kinds.is_buyer_message,
         message_kinds.is_smart_answer,
         message_kinds.is_manual_reply,
-        typed.sender_role in (select sender_role from message_kinds) as is_known_role,
-        typed.message_type in (select message_type from message_kinds) as is_known_type,
+        typed.sender_role in (select known_roles.sender_role from known_roles) as is_known_role,
+        typed.message_type in (select known_types.message_type from known_types) as is_known_type,
         shops.shop_id is not null as is_known_shop
     from typed
     left join message_kinds
         on typed.sender_role = message_kinds.sender_role
-        and typed.message_type = message_kinds.message_type
+            and typed.message_type = message_kinds.message_type
     left join shops on typed.shop_id = shops.shop_id
 ),
 

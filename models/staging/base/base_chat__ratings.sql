@@ -34,7 +34,7 @@ typed as (
 checked as (
     select
         typed.*,
-        case when {{ is_integer_text('stars') }} then cast(stars as integer) end as parsed_stars,
+        case when {{ is_integer_text('stars') }} then cast(typed.stars as integer) end as parsed_stars,
         {{ first_failing_check([
             [any_missing(required), 'missing_field'],
             ['id_versions > 1', 'conflicting_duplicate'],

@@ -10,7 +10,12 @@ source as (
 ),
 
 event_types as (
-    select event_type, tie_rank, is_close, requires_agent from {{ ref('session_event_types') }}
+    select
+        event_type,
+        tie_rank,
+        is_close,
+        requires_agent
+    from {{ ref('session_event_types') }}
 ),
 
 shops as (

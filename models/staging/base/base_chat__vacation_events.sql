@@ -10,7 +10,10 @@ source as (
 ),
 
 event_types as (
-    select event_type, is_vacation_on from {{ ref('vacation_event_types') }}
+    select
+        event_type,
+        is_vacation_on
+    from {{ ref('vacation_event_types') }}
 ),
 
 shops as (
