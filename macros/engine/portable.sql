@@ -50,3 +50,56 @@
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
     {%- endif -%}
 {%- endmacro %}
+
+{#- Whole seconds from `start_at` to `end_at`, rounded down (S4: 0.9 s is 0, 1.2 s is 1). -#}
+{% macro seconds_between(start_at, end_at) %}
+    {{ return(adapter.dispatch('seconds_between', 'service_analytics')(start_at, end_at)) }}
+{% endmacro %}
+
+{% macro duckdb__seconds_between(start_at, end_at) -%}
+    ((epoch_us({{ end_at }}) - epoch_us({{ start_at }})) // 1000000)
+{%- endmacro %}
+
+{#- A timestamp plus a number of seconds. -#}
+{% macro add_seconds(timestamp, seconds) %}
+    {{ return(adapter.dispatch('add_seconds', 'service_analytics')(timestamp, seconds)) }}
+{% endmacro %}
+
+{% macro duckdb__add_seconds(timestamp, seconds) -%}
+    ({{ timestamp }} + to_seconds({{ seconds }}))
+{%- endmacro %}
+
+{#- The calendar date of a UTC timestamp in an IANA time zone (S6: the shop's local day). -#}
+{% macro local_date(utc_timestamp, timezone) %}
+    {{ return(adapter.dispatch('local_date', 'service_analytics')(utc_timestamp, timezone)) }}
+{% endmacro %}
+
+{% macro duckdb__local_date(utc_timestamp, timezone) -%}
+    cast(timezone({{ timezone }}, timezone('UTC', {{ utc_timestamp }})) as date)
+{%- endmacro %}
+
+{#- The value of `value` on the row with the greatest `order_by` in a group (or least). -#}
+{% macro arg_max(value, order_by) %}
+    {{ return(adapter.dispatch('arg_max', 'service_analytics')(value, order_by)) }}
+{% endmacro %}
+
+{% macro duckdb__arg_max(value, order_by) -%}
+    arg_max({{ value }}, {{ order_by }})
+{%- endmacro %}
+
+{% macro arg_min(value, order_by) %}
+    {{ return(adapter.dispatch('arg_min', 'service_analytics')(value, order_by)) }}
+{% endmacro %}
+
+{% macro duckdb__arg_min(value, order_by) -%}
+    arg_min({{ value }}, {{ order_by }})
+{%- endmacro %}
+
+{#- A hex digest of text, for stable ids. -#}
+{% macro hash_text(expression) %}
+    {{ return(adapter.dispatch('hash_text', 'service_analytics')(expression)) }}
+{% endmacro %}
+
+{% macro duckdb__hash_text(expression) -%}
+    sha256({{ expression }})
+{%- endmacro %}

@@ -1,0 +1,115 @@
+{#-
+  S6, S8: the seller-centre presets (last 7 days, last 28 days, calendar week to date,
+  calendar month to date) as of every day, for every shop (grain 'shop') or shop and
+  agent (grain 'agent'), from the first day with data to the latest day in the
+  warehouse, each metric with its target and whether it is met. Rates come from the
+  summed facts (summed_facts_and_rates). Used by rpt_shop_periods and rpt_agent_periods.
+-#}
+{% macro period_report(grain) -%}
+{%- set keys = ['shop_id'] if grain == 'shop' else ['shop_id', 'agent_id'] -%}
+{%- set daily_model = 'fct_shop_daily' if grain == 'shop' else 'fct_agent_daily' -%}
+{%- set count_column = 'consultations' if grain == 'shop' else 'assigned_sessions' -%}
+{%- set rate_24h = 'response_rate_24h' if grain == 'shop' else 'manual_response_rate_24h' -%}
+{%- set metrics = [rate_24h, 'satisfaction_rate', 'avg_first_response_seconds'] -%}
+{%- set facts = [count_column] + additive_fact_names() + (['unassigned_sessions'] if grain == 'shop' else []) -%}
+with
+
+daily as (
+    select
+        {{ keys | join(', ') }},
+        date_day,
+        {{ facts | join(',\n        ') }}
+    from {{ ref(daily_model) }}
+),
+
+shop_targets as (
+    {{ pivot_metric_targets(metrics) }}
+),
+
+spans as (
+    select
+        {{ keys | join(', ') }},
+        min(date_day) as first_date_day,
+        (select max(all_days.date_day) from daily as all_days) as last_date_day
+    from daily
+    group by {{ keys | join(', ') }}
+),
+
+calendar as (
+    {{ date_series('(select min(first_date_day) from spans)', '(select max(last_date_day) from spans)') }}
+),
+
+as_of_days as (
+    select
+        {%- for key in keys %}
+        spans.{{ key }},
+        {%- endfor %}
+        calendar.date_day as as_of_date
+    from spans
+    inner join calendar
+        on calendar.date_day between spans.first_date_day and spans.last_date_day
+),
+
+periods as (
+    {%- for preset in period_presets() %}
+    select
+        {{ keys | join(', ') }},
+        as_of_date,
+        '{{ preset[0] }}' as period_name,
+        {{ preset[1] }} as period_start_date
+    from as_of_days
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+summed as (
+    select
+        {%- for key in keys %}
+        periods.{{ key }},
+        {%- endfor %}
+        periods.as_of_date,
+        periods.period_name,
+        periods.period_start_date,
+        {{ summed_facts_and_rates(grain) }}
+    from periods
+    left join daily
+        on {% for key in keys %}periods.{{ key }} = daily.{{ key }} and {% endfor %}daily.date_day
+        between periods.period_start_date and periods.as_of_date
+    group by {% for key in keys %}periods.{{ key }}, {% endfor %}periods.as_of_date, periods.period_name,
+        periods.period_start_date
+),
+
+with_targets as (
+    select
+        summed.*,
+        {%- for metric in metrics %}
+        shop_targets.{{ metric }}_target,
+        shop_targets.{{ metric }}_target_direction{{ ',' if not loop.last }}
+        {%- endfor %}
+    from summed
+    left join shop_targets on summed.shop_id = shop_targets.shop_id
+),
+
+judged as (
+    select
+        *,
+        {%- for metric in metrics %}
+        {{ is_target_met(metric) }} as is_{{ metric }}_target_met{{ ',' if not loop.last }}
+        {%- endfor %}
+    from with_targets
+)
+
+select
+    {{ keys | join(', ') }},
+    as_of_date,
+    period_name,
+    period_start_date,
+    as_of_date as period_end_date,
+    {{ facts | join(',\n    ') }},
+    {%- for metric in metrics %}
+    {{ metric }},
+    {{ metric }}_target,
+    is_{{ metric }}_target_met{{ ',' if not loop.last }}
+    {%- endfor %}
+from judged
+{%- endmacro %}

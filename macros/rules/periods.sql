@@ -1,0 +1,117 @@
+{#-
+  S6 periods. Facts are additive, so a period is the sum of its days and every rate is
+  recomputed from the sums with the metric macros (never an average of daily rates).
+-#}
+
+{#- sum(fact) as fact for every additive fact, plus the period's rates. `grain` is shop or agent. -#}
+{% macro summed_facts_and_rates(grain='shop') -%}
+    {%- set count_column = 'consultations' if grain == 'shop' else 'assigned_sessions' -%}
+    coalesce(sum({{ count_column }}), 0) as {{ count_column }},
+    {%- for name in additive_fact_names() %}
+    coalesce(sum({{ name }}), 0) as {{ name }},
+    {%- endfor %}
+    {%- if grain == 'shop' %}
+    coalesce(sum(unassigned_sessions), 0) as unassigned_sessions,
+    {{ response_rate_24h('sum(smart_resolved_sessions)', 'sum(responded_within_24h_sessions)', 'sum(consultations)',
+        'sum(vacation_excluded_sessions)', 'sum(awaiting_response_sessions)') }} as response_rate_24h,
+    {%- else %}
+    {{ manual_response_rate_24h('sum(responded_within_24h_sessions)', 'sum(needs_manual_sessions)',
+        'sum(awaiting_response_sessions)') }} as manual_response_rate_24h,
+    {%- endif %}
+    {{ satisfaction_rate('sum(satisfied_sessions)', 'sum(rated_sessions)') }} as satisfaction_rate,
+    {{ avg_first_response_seconds('sum(first_response_seconds_sum)', 'sum(first_response_sessions)') }}
+        as avg_first_response_seconds
+{%- endmacro %}
+
+{#- A date plus a whole number of days (negative goes back). -#}
+{% macro add_days(date_expression, days) %}
+    {{ return(adapter.dispatch('add_days', 'service_analytics')(date_expression, days)) }}
+{% endmacro %}
+
+{% macro duckdb__add_days(date_expression, days) -%}
+    cast({{ date_expression }} + to_days(cast({{ days }} as integer)) as date)
+{%- endmacro %}
+
+{#- First day of the calendar week (Monday) or month containing a date. -#}
+{% macro start_of(unit, date_expression) %}
+    {{ return(adapter.dispatch('start_of', 'service_analytics')(unit, date_expression)) }}
+{% endmacro %}
+
+{% macro duckdb__start_of(unit, date_expression) -%}
+    cast(date_trunc('{{ unit }}', {{ date_expression }}) as date)
+{%- endmacro %}
+
+{#- One row per day from start_date to end_date inclusive, column date_day. -#}
+{% macro date_series(start_date, end_date) %}
+    {{ return(adapter.dispatch('date_series', 'service_analytics')(start_date, end_date)) }}
+{% endmacro %}
+
+{% macro duckdb__date_series(start_date, end_date) -%}
+    select cast(unnest(generate_series(cast({{ start_date }} as date), cast({{ end_date }} as date), interval 1 day)) as date) as date_day
+{%- endmacro %}
+
+{#-
+  The seller-centre presets as of a day (S6): (preset name, first day). The last day is
+  the as-of day itself. Calendar week and month run from their first day to the as-of
+  day (to date). Custom ranges go through custom_period_metrics.
+-#}
+{% macro period_presets() -%}
+    {{ return([
+        ['last_7_days', add_days('as_of_date', -6)],
+        ['last_28_days', add_days('as_of_date', -27)],
+        ['calendar_week', start_of('week', 'as_of_date')],
+        ['calendar_month', start_of('month', 'as_of_date')],
+    ]) }}
+{%- endmacro %}
+
+{#-
+  Seller-centre figures of every shop (or one) for a custom range of at most 90 days,
+  recomputed from the daily facts. Refuses longer or reversed ranges with a clear message.
+  Example: analyses/seller_centre_custom_range.sql.
+-#}
+{% macro custom_period_metrics(start_date, end_date, shop_id=none, grain='shop') -%}
+    {%- set start = modules.datetime.date.fromisoformat(start_date | string) -%}
+    {%- set end = modules.datetime.date.fromisoformat(end_date | string) -%}
+    {%- set days = (end - start).days + 1 -%}
+    {%- if days < 1 -%}
+        {{ exceptions.raise_compiler_error("custom period: end_date " ~ end ~ " is before start_date " ~ start) }}
+    {%- elif days > max_custom_period_days() | int -%}
+        {{ exceptions.raise_compiler_error("custom period: " ~ start ~ " to " ~ end ~ " is " ~ days ~ " days; the seller centre allows at most " ~ max_custom_period_days() ~ " days. Choose a shorter range.") }}
+    {%- endif -%}
+    select
+        shop_id,
+        {%- if grain == 'agent' %}
+        agent_id,
+        {%- endif %}
+        cast('{{ start }}' as date) as period_start_date,
+        cast('{{ end }}' as date) as period_end_date,
+        {{ summed_facts_and_rates(grain) }}
+    from {{ ref('fct_shop_daily') if grain == 'shop' else ref('fct_agent_daily') }}
+    where date_day between cast('{{ start }}' as date) and cast('{{ end }}' as date)
+    {%- if shop_id is not none %}
+        and shop_id = '{{ shop_id }}'
+    {%- endif %}
+    group by shop_id{{ ', agent_id' if grain == 'agent' }}
+{%- endmacro %}
+
+{#- Pivot of int_shops__metric_targets: <metric>_target and <metric>_target_direction per shop. -#}
+{% macro pivot_metric_targets(metrics) -%}
+    select
+        shop_id,
+        {%- for metric in metrics %}
+        max(case when metric_name = '{{ metric }}' then target_value end) as {{ metric }}_target,
+        max(case when metric_name = '{{ metric }}' then target_direction end) as {{ metric }}_target_direction
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from {{ ref('int_shops__metric_targets') }}
+    group by shop_id
+{%- endmacro %}
+
+{#- S8: whether a metric meets its target; null when either is null. -#}
+{% macro is_target_met(metric) -%}
+    case
+        when {{ metric }} is null or {{ metric }}_target is null then null
+        when {{ metric }}_target_direction = 'at_most' then {{ metric }} <= {{ metric }}_target
+        else {{ metric }} >= {{ metric }}_target
+    end
+{%- endmacro %}

@@ -1,0 +1,43 @@
+{#- S5, S6: one row per shop, agent and local day with at least one session attributed to the agent. -#}
+with
+
+sessions as (
+    select
+        shop_id, assigned_agent_id, date_day, is_vacation_excluded, response_status,
+        rating_stars, is_satisfied, first_manual_reply_at, first_response_seconds
+    from {{ ref('fct_sessions') }}
+    where assigned_agent_id is not null
+),
+
+daily as (
+    select
+        shop_id,
+        assigned_agent_id as agent_id,
+        date_day,
+        count(*) as assigned_sessions,
+        {{ session_fact_sums() }}
+    from sessions
+    group by shop_id, assigned_agent_id, date_day
+)
+
+select
+    shop_id,
+    agent_id,
+    date_day,
+    assigned_sessions,
+    vacation_excluded_sessions,
+    smart_resolved_sessions,
+    responded_within_24h_sessions,
+    responded_late_sessions,
+    unresponded_sessions,
+    awaiting_response_sessions,
+    needs_manual_sessions,
+    rated_sessions,
+    satisfied_sessions,
+    first_response_sessions,
+    first_response_seconds_sum,
+    {{ manual_response_rate_24h('responded_within_24h_sessions', 'needs_manual_sessions',
+        'awaiting_response_sessions') }} as manual_response_rate_24h,
+    {{ satisfaction_rate('satisfied_sessions', 'rated_sessions') }} as satisfaction_rate,
+    {{ avg_first_response_seconds('first_response_seconds_sum', 'first_response_sessions') }} as avg_first_response_seconds
+from daily

@@ -1,0 +1,58 @@
+{#- One row per session (marts-contract.md), every outcome of S2 to S7; no raw buyer id. -#}
+with
+
+outcomes as (
+    select
+        session_id,
+        shop_id,
+        buyer_key,
+        date_day,
+        session_started_at,
+        last_message_at,
+        session_ended_at,
+        close_reason,
+        is_vacation_excluded,
+        is_smart_resolved,
+        response_status,
+        first_manual_reply_at,
+        first_response_seconds,
+        assigned_agent_id,
+        is_unassigned,
+        assignment_events,
+        rating_stars,
+        is_satisfied,
+        consultation_messages,
+        faq_click_messages,
+        smart_answer_messages,
+        auto_non_answer_messages,
+        system_notice_messages,
+        manual_reply_messages
+    from {{ ref('int_sessions__outcomes') }}
+)
+
+select
+    session_id,
+    shop_id,
+    buyer_key,
+    date_day,
+    session_started_at,
+    last_message_at,
+    session_ended_at,
+    close_reason,
+    is_vacation_excluded,
+    is_smart_resolved,
+    response_status,
+    first_manual_reply_at,
+    first_response_seconds,
+    assigned_agent_id,
+    is_unassigned,
+    assignment_events,
+    rating_stars,
+    is_satisfied,
+    consultation_messages,
+    faq_click_messages,
+    smart_answer_messages,
+    auto_non_answer_messages,
+    system_notice_messages,
+    manual_reply_messages
+from outcomes

@@ -1,0 +1,42 @@
+{#- S6: one row per shop and local day with at least one session; counts and sums only, plus the day's own rates. -#}
+with
+
+sessions as (
+    select
+        shop_id, date_day, is_vacation_excluded, response_status, is_unassigned,
+        rating_stars, is_satisfied, first_manual_reply_at, first_response_seconds
+    from {{ ref('fct_sessions') }}
+),
+
+daily as (
+    select
+        shop_id,
+        date_day,
+        count(*) as consultations,
+        {{ session_fact_sums() }},
+        count(case when is_unassigned then 1 end) as unassigned_sessions
+    from sessions
+    group by shop_id, date_day
+)
+
+select
+    shop_id,
+    date_day,
+    consultations,
+    vacation_excluded_sessions,
+    smart_resolved_sessions,
+    responded_within_24h_sessions,
+    responded_late_sessions,
+    unresponded_sessions,
+    awaiting_response_sessions,
+    needs_manual_sessions,
+    unassigned_sessions,
+    rated_sessions,
+    satisfied_sessions,
+    first_response_sessions,
+    first_response_seconds_sum,
+    {{ response_rate_24h('smart_resolved_sessions', 'responded_within_24h_sessions', 'consultations',
+        'vacation_excluded_sessions', 'awaiting_response_sessions') }} as response_rate_24h,
+    {{ satisfaction_rate('satisfied_sessions', 'rated_sessions') }} as satisfaction_rate,
+    {{ avg_first_response_seconds('first_response_seconds_sum', 'first_response_sessions') }} as avg_first_response_seconds
+from daily

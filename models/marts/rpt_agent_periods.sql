@@ -1,0 +1,2 @@
+{#- S5, S6, S8: seller-centre preset periods per shop and agent as of each day (see macro period_report). -#}
+{{ period_report('agent') }}

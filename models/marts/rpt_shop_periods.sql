@@ -1,0 +1,2 @@
+{#- S6, S8: seller-centre preset periods per shop as of each day (see macro period_report). -#}
+{{ period_report('shop') }}
