@@ -1,0 +1,20 @@
+{#-
+  For reconciliation tests: one row per key and fact where two relations disagree.
+  A key present on one side only counts as zeros on the other, so missing rows fail too.
+-#}
+{% macro compare_facts(actual, expected, keys, facts) -%}
+    {%- for fact in facts %}
+    select
+        {%- for key in keys %}
+        coalesce(actual.{{ key }}, expected.{{ key }}) as {{ key }},
+        {%- endfor %}
+        '{{ fact }}' as fact,
+        coalesce(actual.{{ fact }}, 0) as actual_value,
+        coalesce(expected.{{ fact }}, 0) as expected_value
+    from {{ actual }} as actual
+    full outer join {{ expected }} as expected
+        on {% for key in keys %}actual.{{ key }} = expected.{{ key }}{{ ' and ' if not loop.last }}{% endfor %}
+    where coalesce(actual.{{ fact }}, 0) <> coalesce(expected.{{ fact }}, 0)
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+{%- endmacro %}
