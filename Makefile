@@ -38,7 +38,7 @@ build: venv warehouse
 test: venv warehouse lint dbt-test pytest
 
 lint: venv
-	$(BIN)/sqlfluff lint models analyses
+	$(BIN)/sqlfluff lint models analyses tests/marts
 
 dbt-test: venv warehouse
 	$(DBT) build

@@ -383,6 +383,9 @@ class Generator:
             return
         median = 5400 if (after_hours or vacation) else 150
         reply_at = t_assign + self.delay(median, 1.6)
+        if self.chance(0.03):
+            # the long tail: a reply after more than a day, still inside the 48 h timeout
+            reply_at = t_assign + self.rng.uniform(86_400, 160_000)
         if self.chance(0.05):
             # a transfer before the first reply: a later assignment and a notice
             agent = self.rng.choice(shop.agents)

@@ -63,3 +63,10 @@
     {%- do names.append('first_response_seconds_sum') -%}
     {{ return(names) }}
 {%- endmacro %}
+
+{#- `sum(name) as name` for each name, comma-separated. -#}
+{% macro sum_each(names) -%}
+    {%- for name in names -%}
+        sum({{ name }}) as {{ name }}{{ ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}

@@ -8,12 +8,22 @@
 with
 
 ratings as (
-    select rating_id, shop_id, buyer_id, stars, rated_at
+    select
+        rating_id,
+        shop_id,
+        buyer_id,
+        stars,
+        rated_at
     from {{ ref('stg_chat__ratings') }}
 ),
 
 sessions as (
-    select session_id, shop_id, buyer_id, session_started_at, coalesce(session_ended_at, last_message_at) as rating_window_from
+    select
+        session_id,
+        shop_id,
+        buyer_id,
+        session_started_at,
+        coalesce(session_ended_at, last_message_at) as rating_window_from
     from {{ ref('int_sessions__aggregated') }}
 ),
 
@@ -28,12 +38,15 @@ candidates as (
     from ratings
     inner join sessions
         on ratings.shop_id = sessions.shop_id
-        and ratings.buyer_id = sessions.buyer_id
-        and sessions.session_started_at <= ratings.rated_at
+            and ratings.buyer_id = sessions.buyer_id
+            and ratings.rated_at >= sessions.session_started_at
 ),
 
 latest_session as (
-    select rating_id, session_id, rating_window_from
+    select
+        rating_id,
+        session_id,
+        rating_window_from
     from candidates
     where recency = 1
 ),

@@ -7,24 +7,48 @@ with
 
 sessions as (
     select
-        session_id, shop_id, buyer_id, buyer_key, session_started_at, last_message_at, session_ended_at,
-        close_reason, high_water_mark_at, first_manual_reply_at, first_reply_agent_id, assigned_event_agent_id,
-        is_last_said_smart_answer, assignment_events, consultation_messages, faq_click_messages,
-        smart_answer_messages, auto_non_answer_messages, system_notice_messages, manual_reply_messages
+        session_id,
+        shop_id,
+        buyer_id,
+        buyer_key,
+        session_started_at,
+        last_message_at,
+        session_ended_at,
+        close_reason,
+        high_water_mark_at,
+        first_manual_reply_at,
+        first_reply_agent_id,
+        assigned_event_agent_id,
+        is_last_said_smart_answer,
+        assignment_events,
+        consultation_messages,
+        faq_click_messages,
+        smart_answer_messages,
+        auto_non_answer_messages,
+        system_notice_messages,
+        manual_reply_messages
     from {{ ref('int_sessions__aggregated') }}
 ),
 
 shops as (
-    select shop_id, timezone from {{ ref('stg_chat__shops') }}
+    select
+        shop_id,
+        timezone
+    from {{ ref('stg_chat__shops') }}
 ),
 
 vacation_periods as (
-    select shop_id, vacation_started_at, vacation_ended_at
+    select
+        shop_id,
+        vacation_started_at,
+        vacation_ended_at
     from {{ ref('int_shops__vacation_periods') }}
 ),
 
 counted_ratings as (
-    select session_id, stars
+    select
+        session_id,
+        stars
     from {{ ref('int_ratings__matched') }}
     where is_counted
 ),
@@ -36,8 +60,11 @@ vacation_flags as (
     from sessions
     left join vacation_periods
         on sessions.shop_id = vacation_periods.shop_id
-        and sessions.session_started_at >= vacation_periods.vacation_started_at
-        and (vacation_periods.vacation_ended_at is null or sessions.session_started_at < vacation_periods.vacation_ended_at)
+            and sessions.session_started_at >= vacation_periods.vacation_started_at
+            and (
+                vacation_periods.vacation_ended_at is null
+                or sessions.session_started_at < vacation_periods.vacation_ended_at
+            )
     group by sessions.session_id
 ),
 
@@ -46,7 +73,8 @@ enriched as (
         sessions.*,
         {{ local_date('sessions.session_started_at', 'shops.timezone') }} as date_day,
         vacation_flags.is_vacation_excluded,
-        {{ seconds_between('sessions.session_started_at', 'sessions.first_manual_reply_at') }} as first_response_seconds,
+        {{ seconds_between('sessions.session_started_at', 'sessions.first_manual_reply_at') }}
+            as first_response_seconds,
         sessions.first_manual_reply_at is null and sessions.is_last_said_smart_answer as is_smart_resolved,
         coalesce(sessions.assigned_event_agent_id, sessions.first_reply_agent_id) as assigned_agent_id,
         counted_ratings.stars as rating_stars

@@ -2,11 +2,19 @@
 with
 
 shops as (
-    select shop_id, region from {{ ref('stg_chat__shops') }}
+    select
+        shop_id,
+        region
+    from {{ ref('stg_chat__shops') }}
 ),
 
 targets as (
-    select region, metric_name, target_value, target_direction from {{ ref('metric_targets') }}
+    select
+        region,
+        metric_name,
+        target_value,
+        target_direction
+    from {{ ref('metric_targets') }}
 ),
 
 metrics as (
@@ -23,10 +31,10 @@ resolved as (
     cross join metrics
     left join targets as regional
         on shops.region = regional.region
-        and metrics.metric_name = regional.metric_name
+            and metrics.metric_name = regional.metric_name
     left join targets as fallback
         on fallback.region = 'DEFAULT'
-        and metrics.metric_name = fallback.metric_name
+            and metrics.metric_name = fallback.metric_name
 )
 
 select

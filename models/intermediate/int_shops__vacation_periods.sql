@@ -6,7 +6,11 @@
 with
 
 vacation_events as (
-    select shop_id, event_id, occurred_at, is_vacation_on
+    select
+        shop_id,
+        event_id,
+        occurred_at,
+        is_vacation_on
     from {{ ref('stg_chat__vacation_events') }}
 ),
 
@@ -18,7 +22,11 @@ with_previous as (
 ),
 
 changes as (
-    select shop_id, event_id, occurred_at, is_vacation_on
+    select
+        shop_id,
+        event_id,
+        occurred_at,
+        is_vacation_on
     from with_previous
     where is_vacation_on <> coalesce(previous_is_vacation_on, false)
 ),

@@ -2,15 +2,25 @@
 with
 
 agents as (
-    select agent_id, shop_id, agent_name, role from {{ ref('stg_chat__agents') }}
+    select
+        agent_id,
+        shop_id,
+        agent_name,
+        role
+    from {{ ref('stg_chat__agents') }}
 ),
 
 agent_roles as (
-    select role, can_view_service_page from {{ ref('agent_roles') }}
+    select
+        role,
+        can_view_service_page
+    from {{ ref('agent_roles') }}
 ),
 
 attributed as (
-    select distinct shop_id, assigned_agent_id as agent_id
+    select distinct
+        shop_id,
+        assigned_agent_id as agent_id
     from {{ ref('fct_sessions') }}
     where assigned_agent_id is not null
 ),
@@ -26,9 +36,21 @@ unknown_agents as (
 ),
 
 all_agents as (
-    select agent_id, shop_id, agent_name, role, true as is_in_agents_table from agents
+    select
+        agent_id,
+        shop_id,
+        agent_name,
+        role,
+        true as is_in_agents_table
+    from agents
     union all
-    select agent_id, shop_id, agent_name, role, false as is_in_agents_table from unknown_agents
+    select
+        agent_id,
+        shop_id,
+        agent_name,
+        role,
+        false as is_in_agents_table
+    from unknown_agents
 )
 
 select

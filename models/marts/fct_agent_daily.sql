@@ -3,8 +3,15 @@ with
 
 sessions as (
     select
-        shop_id, assigned_agent_id, date_day, is_vacation_excluded, response_status,
-        rating_stars, is_satisfied, first_manual_reply_at, first_response_seconds
+        shop_id,
+        assigned_agent_id,
+        date_day,
+        is_vacation_excluded,
+        response_status,
+        rating_stars,
+        is_satisfied,
+        first_manual_reply_at,
+        first_response_seconds
     from {{ ref('fct_sessions') }}
     where assigned_agent_id is not null
 ),
@@ -39,5 +46,6 @@ select
     {{ manual_response_rate_24h('responded_within_24h_sessions', 'needs_manual_sessions',
         'awaiting_response_sessions') }} as manual_response_rate_24h,
     {{ satisfaction_rate('satisfied_sessions', 'rated_sessions') }} as satisfaction_rate,
-    {{ avg_first_response_seconds('first_response_seconds_sum', 'first_response_sessions') }} as avg_first_response_seconds
+    {{ avg_first_response_seconds('first_response_seconds_sum', 'first_response_sessions') }}
+        as avg_first_response_seconds
 from daily

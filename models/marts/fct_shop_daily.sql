@@ -3,8 +3,15 @@ with
 
 sessions as (
     select
-        shop_id, date_day, is_vacation_excluded, response_status, is_unassigned,
-        rating_stars, is_satisfied, first_manual_reply_at, first_response_seconds
+        shop_id,
+        date_day,
+        is_vacation_excluded,
+        response_status,
+        is_unassigned,
+        rating_stars,
+        is_satisfied,
+        first_manual_reply_at,
+        first_response_seconds
     from {{ ref('fct_sessions') }}
 ),
 
@@ -38,5 +45,6 @@ select
     {{ response_rate_24h('smart_resolved_sessions', 'responded_within_24h_sessions', 'consultations',
         'vacation_excluded_sessions', 'awaiting_response_sessions') }} as response_rate_24h,
     {{ satisfaction_rate('satisfied_sessions', 'rated_sessions') }} as satisfaction_rate,
-    {{ avg_first_response_seconds('first_response_seconds_sum', 'first_response_sessions') }} as avg_first_response_seconds
+    {{ avg_first_response_seconds('first_response_seconds_sum', 'first_response_sessions') }}
+        as avg_first_response_seconds
 from daily

@@ -9,11 +9,16 @@ clean as (
 ),
 
 timeline as (
-    select count(*) as row_count, count(distinct row_type || ':' || row_id) as distinct_rows
+    select
+        count(*) as row_count,
+        count(distinct row_type || ':' || row_id) as distinct_rows
     from {{ ref('int_sessions__sessionized') }}
 )
 
-select timeline.row_count, timeline.distinct_rows, (select sum(clean.row_count) from clean) as clean_rows
+select
+    timeline.row_count,
+    timeline.distinct_rows,
+    (select sum(clean.row_count) from clean) as clean_rows
 from timeline
 where timeline.row_count <> (select sum(clean.row_count) from clean)
     or timeline.distinct_rows <> timeline.row_count

@@ -12,9 +12,7 @@ agents_summed as (
         shop_id,
         date_day,
         sum(assigned_sessions) as consultations,
-        {%- for fact in additive_fact_names() %}
-        sum({{ fact }}) as {{ fact }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ sum_each(additive_fact_names()) }}
     from {{ ref('fct_agent_daily') }}
     group by shop_id, date_day
 ),
@@ -34,9 +32,7 @@ combined as (
     select
         shop_id,
         date_day,
-        {%- for fact in ['consultations'] + additive_fact_names() %}
-        sum({{ fact }}) as {{ fact }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ sum_each(['consultations'] + additive_fact_names()) }}
     from (
         select * from agents_summed
         union all
