@@ -1,0 +1,98 @@
+"""Ring 3: real `dbt build` runs on small exports made for the case."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dbt_runner import query, run_dbt
+from service_analytics.generate import GenerateConfig, generate
+
+MARTS = ("fct_sessions", "fct_shop_daily", "fct_agent_daily", "dim_shops", "dim_agents", "rpt_shop_periods", "rpt_agent_periods")
+
+
+@pytest.fixture(scope="module")
+def small_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("small_export")
+    generate(GenerateConfig(out=out, seed=3, shops=3, days=12, messages=4000))
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(small_export: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workdir = tmp_path_factory.mktemp("built")
+    result = run_dbt(["build"], workdir, raw_data_dir=small_export)
+    assert result.returncode == 0, result.output[-4000:]
+    return workdir
+
+
+def test_another_export_builds_with_every_test_passing(built: Path) -> None:
+    for mart in MARTS:
+        (count,) = query(built, f"select count(*) from marts.{mart}")[0]
+        assert count > 0, mart
+
+
+def test_every_shop_has_daily_facts(built: Path) -> None:
+    shops = {row[0] for row in query(built, "select shop_id from marts.dim_shops")}
+    with_facts = {row[0] for row in query(built, "select distinct shop_id from marts.fct_shop_daily")}
+    assert shops == with_facts
+
+
+def test_marts_carry_no_raw_buyer_id(built: Path, small_export: Path) -> None:
+    columns = {row[0] for row in query(built, "select column_name from information_schema.columns where table_schema = 'marts'")}
+    assert "buyer_id" not in columns and "content" not in columns
+    buyer_keys = {row[0] for row in query(built, "select distinct buyer_key from marts.fct_sessions")}
+    raw_buyers = {row[0] for row in query(built, "select distinct buyer_id from staging.stg_chat__messages")}
+    assert not buyer_keys & raw_buyers
+
+
+def test_parquet_export_gives_the_same_marts(tmp_path: Path, built: Path) -> None:
+    export = tmp_path / "parquet_export"
+    generate(GenerateConfig(out=export, seed=3, shops=3, days=12, messages=4000, fmt="parquet"))
+    workdir = tmp_path / "wh"
+    result = run_dbt(["build", "--resource-type", "seed", "--resource-type", "model"], workdir, raw_data_dir=export)
+    assert result.returncode == 0, result.output[-4000:]
+    sql = "select * from marts.fct_shop_daily order by shop_id, date_day"
+    assert query(workdir, sql) == query(built, sql)
+
+
+def test_a_real_export_needs_a_hash_key(tmp_path: Path, small_export: Path) -> None:
+    result = run_dbt(["run"], tmp_path, raw_data_dir=small_export, hash_key=None)
+    assert result.returncode != 0
+    assert "SERVICE_ANALYTICS_HASH_KEY is not set" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_table_is_named_before_any_model_runs(tmp_path: Path, small_export: Path) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(small_export, export)
+    (export / "session_ratings.csv").unlink()
+    result = run_dbt(["build"], tmp_path, raw_data_dir=export)
+    assert result.returncode != 0
+    assert "raw table 'session_ratings' is missing" in result.output
+    assert "session_ratings.csv" in result.output
+    assert "Traceback" not in result.output
+    assert "OK created" not in result.output
+
+
+def test_missing_required_column_is_named(tmp_path: Path, small_export: Path) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(small_export, export)
+    lines = (export / "shops.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    keep = [i for i, name in enumerate(header) if name != "timezone"]
+    (export / "shops.csv").write_text(
+        "\n".join(",".join(line.split(",")[i] for i in keep) for line in lines) + "\n", encoding="utf-8"
+    )
+    result = run_dbt(["build"], tmp_path, raw_data_dir=export)
+    assert result.returncode != 0
+    assert "column 'timezone' is missing from" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_raw_data_dir_that_is_not_a_folder_is_refused(tmp_path: Path) -> None:
+    result = run_dbt(["build"], tmp_path, raw_data_dir=tmp_path / "nowhere")
+    assert result.returncode != 0
+    assert "is not a folder with files in it" in result.output
