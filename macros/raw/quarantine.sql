@@ -48,3 +48,22 @@
     {%- endif -%}
     {{ return(contract[table]['required' if required_only else 'columns']) }}
 {%- endmacro %}
+
+{#-
+  The quarantine_detail of a checked row: the missing field names, the rejected
+  timestamp text, the number of conflicting versions, or the table's own `details`
+  ([reason codes, expression] pairs). Null for clean rows.
+-#}
+{% macro quarantine_detail(timestamp_column=none, details=[]) -%}
+    case
+        when quarantine_reason = 'missing_field' then missing_fields
+        when quarantine_reason = 'conflicting_duplicate' then cast(id_versions as varchar) || ' versions'
+        {%- if timestamp_column %}
+        when quarantine_reason in ('unparseable_timestamp', 'future_timestamp') then {{ timestamp_column }}
+        {%- endif %}
+        {%- for detail in details %}
+        when quarantine_reason in ('{{ detail[0] | join("', '") }}') then {{ detail[1] }}
+        {%- endfor %}
+        when quarantine_reason = 'unknown_shop' then shop_id
+    end
+{%- endmacro %}

@@ -1,14 +1,5 @@
+-- The clean rows of base_chat__agents (S9: the rejected ones are in stg_chat__quarantine).
 with
-
-checked as (
-    select
-        agent_id,
-        shop_id,
-        agent_name,
-        role,
-        quarantine_reason
-    from {{ ref('base_chat__agents') }}
-),
 
 clean as (
     select
@@ -16,7 +7,7 @@ clean as (
         shop_id,
         agent_name,
         role
-    from checked
+    from {{ ref('base_chat__agents') }}
     where quarantine_reason is null
 )
 

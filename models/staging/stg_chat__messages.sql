@@ -1,23 +1,5 @@
+-- The clean rows of base_chat__messages (S9: the rejected ones are in stg_chat__quarantine).
 with
-
-checked as (
-    select
-        message_id,
-        shop_id,
-        buyer_id,
-        sender_role,
-        agent_id,
-        message_type,
-        message_kind,
-        sender_tie_rank,
-        is_buyer_message,
-        is_smart_answer,
-        is_manual_reply,
-        sent_at,
-        content,
-        quarantine_reason
-    from {{ ref('base_chat__messages') }}
-),
 
 clean as (
     select
@@ -34,7 +16,7 @@ clean as (
         is_manual_reply,
         sent_at,
         content
-    from checked
+    from {{ ref('base_chat__messages') }}
     where quarantine_reason is null
 )
 

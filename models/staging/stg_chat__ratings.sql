@@ -1,15 +1,5 @@
+-- The clean rows of base_chat__ratings (S9: the rejected ones are in stg_chat__quarantine).
 with
-
-checked as (
-    select
-        rating_id,
-        shop_id,
-        buyer_id,
-        stars,
-        rated_at,
-        quarantine_reason
-    from {{ ref('base_chat__ratings') }}
-),
 
 clean as (
     select
@@ -18,7 +8,7 @@ clean as (
         buyer_id,
         stars,
         rated_at
-    from checked
+    from {{ ref('base_chat__ratings') }}
     where quarantine_reason is null
 )
 

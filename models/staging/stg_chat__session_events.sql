@@ -1,18 +1,5 @@
+-- The clean rows of base_chat__session_events (S9: the rejected ones are in stg_chat__quarantine).
 with
-
-checked as (
-    select
-        event_id,
-        shop_id,
-        buyer_id,
-        event_type,
-        agent_id,
-        occurred_at,
-        tie_rank,
-        is_close,
-        quarantine_reason
-    from {{ ref('base_chat__session_events') }}
-),
 
 clean as (
     select
@@ -24,7 +11,7 @@ clean as (
         occurred_at,
         tie_rank,
         is_close
-    from checked
+    from {{ ref('base_chat__session_events') }}
     where quarantine_reason is null
 )
 

@@ -1,14 +1,5 @@
+-- The clean rows of base_chat__shops (S9: the rejected ones are in stg_chat__quarantine).
 with
-
-checked as (
-    select
-        shop_id,
-        shop_name,
-        region,
-        timezone,
-        quarantine_reason
-    from {{ ref('base_chat__shops') }}
-),
 
 clean as (
     select
@@ -16,7 +7,7 @@ clean as (
         shop_name,
         region,
         timezone
-    from checked
+    from {{ ref('base_chat__shops') }}
     where quarantine_reason is null
 )
 

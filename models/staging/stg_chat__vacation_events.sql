@@ -1,15 +1,5 @@
+-- The clean rows of base_chat__vacation_events (S9: the rejected ones are in stg_chat__quarantine).
 with
-
-checked as (
-    select
-        event_id,
-        shop_id,
-        event_type,
-        is_vacation_on,
-        occurred_at,
-        quarantine_reason
-    from {{ ref('base_chat__vacation_events') }}
-),
 
 clean as (
     select
@@ -18,7 +8,7 @@ clean as (
         event_type,
         is_vacation_on,
         occurred_at
-    from checked
+    from {{ ref('base_chat__vacation_events') }}
     where quarantine_reason is null
 )
 

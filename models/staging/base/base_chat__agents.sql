@@ -54,11 +54,8 @@ select
     raw_rows,
     raw_rows - 1 as collapsed_rows,
     quarantine_reason,
-    case
-        when quarantine_reason = 'missing_field' then missing_fields
-        when quarantine_reason = 'conflicting_duplicate' then cast(id_versions as varchar) || ' versions'
-        when quarantine_reason = 'unknown_agent_role' then role
-        when quarantine_reason = 'unknown_shop' then shop_id
-    end as quarantine_detail,
+    {{ quarantine_detail(
+        details=[[['unknown_agent_role'], "role"]]
+    ) }} as quarantine_detail,
     raw_record
 from checked

@@ -107,13 +107,9 @@ select
     raw_rows,
     raw_rows - 1 as collapsed_rows,
     quarantine_reason,
-    case
-        when quarantine_reason = 'missing_field' then missing_fields
-        when quarantine_reason in ('unparseable_timestamp', 'future_timestamp') then sent_at
-        when quarantine_reason = 'conflicting_duplicate' then cast(id_versions as varchar) || ' versions'
-        when quarantine_reason in ('unknown_sender_role', 'unknown_message_type', 'invalid_combination')
-            then sender_role || '/' || message_type
-        when quarantine_reason = 'unknown_shop' then shop_id
-    end as quarantine_detail,
+    {{ quarantine_detail(
+        timestamp_column='sent_at',
+        details=[[['unknown_sender_role', 'unknown_message_type', 'invalid_combination'], "sender_role || '/' || message_type"]]
+    ) }} as quarantine_detail,
     raw_record
 from checked

@@ -57,12 +57,9 @@ select
     raw_rows,
     raw_rows - 1 as collapsed_rows,
     quarantine_reason,
-    case
-        when quarantine_reason = 'missing_field' then missing_fields
-        when quarantine_reason = 'conflicting_duplicate' then cast(id_versions as varchar) || ' versions'
-        when quarantine_reason in ('unparseable_timestamp', 'future_timestamp') then rated_at
-        when quarantine_reason in ('stars_not_a_number', 'rating_out_of_range') then stars
-        when quarantine_reason = 'unknown_shop' then shop_id
-    end as quarantine_detail,
+    {{ quarantine_detail(
+        timestamp_column='rated_at',
+        details=[[['stars_not_a_number', 'rating_out_of_range'], "stars"]]
+    ) }} as quarantine_detail,
     raw_record
 from checked

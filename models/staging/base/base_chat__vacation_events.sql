@@ -70,12 +70,9 @@ select
     raw_rows,
     raw_rows - 1 as collapsed_rows,
     quarantine_reason,
-    case
-        when quarantine_reason = 'missing_field' then missing_fields
-        when quarantine_reason = 'conflicting_duplicate' then cast(id_versions as varchar) || ' versions'
-        when quarantine_reason in ('unparseable_timestamp', 'future_timestamp') then occurred_at
-        when quarantine_reason = 'unknown_event_type' then event_type
-        when quarantine_reason = 'unknown_shop' then shop_id
-    end as quarantine_detail,
+    {{ quarantine_detail(
+        timestamp_column='occurred_at',
+        details=[[['unknown_event_type'], "event_type"]]
+    ) }} as quarantine_detail,
     raw_record
 from checked
