@@ -96,3 +96,24 @@ def test_raw_data_dir_that_is_not_a_folder_is_refused(tmp_path: Path) -> None:
     result = run_dbt(["build"], tmp_path, raw_data_dir=tmp_path / "nowhere")
     assert result.returncode != 0
     assert "is not a folder with files in it" in result.output
+
+
+def test_every_model_and_column_is_documented(built: Path, small_export: Path) -> None:
+    import json
+
+    result = run_dbt(["docs", "generate"], built, raw_data_dir=small_export)
+    assert result.returncode == 0, result.output[-2000:]
+    manifest = json.loads((built / "target" / "manifest.json").read_text())
+    catalog = json.loads((built / "target" / "catalog.json").read_text())
+    assert catalog["nodes"], "empty catalog: nothing was checked"
+    missing: list[str] = []
+    for unique_id, node in manifest["nodes"].items():
+        if node["resource_type"] not in ("model", "seed"):
+            continue
+        if not node["description"].strip():
+            missing.append(unique_id)
+        documented = {name for name, column in node["columns"].items() if column["description"].strip()}
+        for column in catalog["nodes"].get(unique_id, {}).get("columns", {}):
+            if column.lower() not in documented:
+                missing.append(f"{unique_id}.{column}")
+    assert not missing, missing
