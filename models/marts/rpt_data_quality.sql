@@ -1,0 +1,63 @@
+{#-
+  S9: export quality per raw table, UTC day and reason, for charting over time. Every
+  distinct raw row is counted once: clean rows under reason 'clean', rejected rows under
+  their quarantine reason; exact duplicates that collapsed are counted with the row they
+  collapsed into. Rows without a parseable timestamp (and the reference tables shops and
+  agents) have a null date_day.
+-#}
+{%- set tables = [
+    ['shops', 'base_chat__shops', 'cast(null as timestamp)'],
+    ['agents', 'base_chat__agents', 'cast(null as timestamp)'],
+    ['chat_messages', 'base_chat__messages', 'sent_at'],
+    ['chat_session_events', 'base_chat__session_events', 'occurred_at'],
+    ['session_ratings', 'base_chat__ratings', 'rated_at'],
+    ['shop_vacation_events', 'base_chat__vacation_events', 'occurred_at'],
+] -%}
+
+with
+
+checked_rows as (
+    {%- for table in tables %}
+        select
+            '{{ table[0] }}' as source_table,
+            cast({{ table[2] }} as date) as date_day,
+            coalesce(quarantine_reason, 'clean') as reason,
+            quarantine_reason is not null as is_quarantined,
+            raw_rows,
+            collapsed_rows
+        from {{ ref(table[1]) }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+by_reason as (
+    select
+        source_table,
+        date_day,
+        reason,
+        sum(raw_rows) as raw_rows,
+        count(case when not is_quarantined then 1 end) as clean_rows,
+        count(case when is_quarantined then 1 end) as quarantined_rows,
+        sum(collapsed_rows) as collapsed_rows
+    from checked_rows
+    group by source_table, date_day, reason
+),
+
+with_day_totals as (
+    select
+        *,
+        sum(raw_rows) over (partition by source_table, date_day) as day_raw_rows
+    from by_reason
+)
+
+select
+    source_table,
+    date_day,
+    reason,
+    raw_rows,
+    clean_rows,
+    quarantined_rows,
+    collapsed_rows,
+    day_raw_rows,
+    cast(quarantined_rows as double) / day_raw_rows as quarantined_share_of_day
+from with_day_totals

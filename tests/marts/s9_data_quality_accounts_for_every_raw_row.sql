@@ -1,0 +1,35 @@
+-- S9: rpt_data_quality accounts for every raw row: per table, its raw rows equal the
+-- source's row count, and raw = clean + quarantined + collapsed.
+{%- set tables = var('raw_contract') | list %}
+
+with
+
+source_counts as (
+    {%- for table in tables %}
+        select
+            '{{ table }}' as source_table,
+            count(*) as source_rows
+        from {{ source('chat', table) }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+report as (
+    select
+        source_table,
+        sum(raw_rows) as raw_rows,
+        sum(clean_rows) + sum(quarantined_rows) + sum(collapsed_rows) as accounted_rows
+    from {{ ref('rpt_data_quality') }}
+    group by source_table
+)
+
+select
+    source_counts.source_table,
+    source_counts.source_rows,
+    report.raw_rows,
+    report.accounted_rows
+from source_counts
+left join report on source_counts.source_table = report.source_table
+where report.raw_rows is null
+    or report.raw_rows <> source_counts.source_rows
+    or report.accounted_rows <> source_counts.source_rows
