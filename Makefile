@@ -30,6 +30,7 @@ warehouse:
 
 # Builds the warehouse on the embedded DuckDB from the bundled sample export.
 build: venv warehouse
+	$(BIN)/service-analytics check $(SAMPLE)
 	$(DBT) seed --quiet
 	$(DBT) run
 	@echo "Warehouse built: $${DBT_DUCKDB_PATH:-warehouse/service_analytics.duckdb} (marts in schema 'marts')"

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from service_analytics.check import check_export, format_reports
 from service_analytics.generate import GenerateConfig, generate
 
 
@@ -60,6 +61,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="share of messages that get a bad twin (duplicates, bad codes, bad timestamps, ...)",
     )
     gen.add_argument("--progress", action="store_true", help="show a progress bar")
+
+    check = commands.add_parser(
+        "check",
+        help="check that an export folder can be built (files, readability, required columns)",
+        description=(
+            "Check an export folder before a build: every table of the raw contract is there as "
+            "<table>.csv or <table>.parquet, readable to the end, with every required column. "
+            "Bad rows are fine: the build quarantines them with a reason. Exit status 0 when "
+            "the export can be built, 1 when it cannot."
+        ),
+    )
+    check.add_argument("folder", type=Path, metavar="DIR", help="the export folder")
     return parser
 
 
@@ -83,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"service-analytics generate: {error}", file=sys.stderr)
             return 2
         print(f"wrote {config.out} ({config.fmt}): {summary}")
+    elif args.command == "check":
+        reports = check_export(args.folder)
+        print(format_reports(reports))
+        return 0 if all(r.ok for r in reports) else 1
     return 0
 
 

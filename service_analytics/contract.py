@@ -21,10 +21,16 @@ class RawTable:
     required: tuple[str, ...]
 
 
+def project_vars(project_file: Path = PROJECT_ROOT / "dbt_project.yml") -> dict[str, object]:
+    """The `vars` of the dbt project."""
+    project = yaml.safe_load(project_file.read_text(encoding="utf-8"))
+    return dict(project["vars"])
+
+
 def load_contract(project_file: Path = PROJECT_ROOT / "dbt_project.yml") -> tuple[RawTable, ...]:
     """The raw tables in contract order, from the dbt project's `raw_contract` var."""
-    project = yaml.safe_load(project_file.read_text(encoding="utf-8"))
-    contract = project["vars"]["raw_contract"]
+    contract = project_vars(project_file)["raw_contract"]
+    assert isinstance(contract, dict)
     return tuple(
         RawTable(name, tuple(spec["columns"]), tuple(spec["required"])) for name, spec in contract.items()
     )
@@ -32,3 +38,5 @@ def load_contract(project_file: Path = PROJECT_ROOT / "dbt_project.yml") -> tupl
 
 RAW_TABLES: tuple[RawTable, ...] = load_contract()
 TABLES_BY_NAME: dict[str, RawTable] = {t.name: t for t in RAW_TABLES}
+# DuckDB read_csv options for exports, the same the warehouse uses (var raw_csv_options).
+CSV_OPTIONS: str = str(project_vars()["raw_csv_options"])

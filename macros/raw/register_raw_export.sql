@@ -46,7 +46,7 @@
         {% if file.endswith('.parquet') %}
             {% set reader = "read_parquet('" ~ quoted_file ~ "')" %}
         {% else %}
-            {% set reader = "read_csv('" ~ quoted_file ~ "', header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8')" %}
+            {% set reader = "read_csv('" ~ quoted_file ~ "', " ~ var('raw_csv_options') ~ ")" %}
         {% endif %}
         {% set described = run_query("describe select * from " ~ reader) %}
         {% set present = {} %}

@@ -1,0 +1,108 @@
+"""`service-analytics check DIR`: validate an export folder before a build.
+
+Checks what would stop `dbt build` (the warehouse reads the files the same way, with the
+same DuckDB reader options): the folder exists, every table of the raw contract is there
+as `<table>.csv` or `<table>.parquet`, the file can be read to the end, and every
+required column is present. Bad *rows* are not problems here: the build quarantines them
+with a reason (S9). Prints one line per table and exits 0 when the export can be built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from service_analytics.contract import CSV_OPTIONS, RAW_TABLES, RawTable
+
+
+@dataclass
+class TableReport:
+    table: str
+    file: Path | None = None
+    rows: int | None = None
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def reader_sql(file: Path) -> str:
+    """The DuckDB table function that reads one export file, as the warehouse does."""
+    if file.suffix == ".parquet":
+        return f"read_parquet({_sql_text(str(file))})"
+    return f"read_csv({_sql_text(str(file))}, {CSV_OPTIONS})"
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def check_table(folder: Path, table: RawTable, connection: duckdb.DuckDBPyConnection) -> TableReport:
+    report = TableReport(table.name)
+    candidates = [folder / f"{table.name}.csv", folder / f"{table.name}.parquet"]
+    present = [c for c in candidates if c.is_file()]
+    if not present:
+        report.problems.append(
+            f"missing: expected {candidates[0]} or {candidates[1]}. Every export holds all six tables; "
+            "a table with no rows is a file with just the header row."
+        )
+        return report
+    report.file = present[0]
+    if len(present) > 1:
+        report.notes.append(f"both {present[0].name} and {present[1].name} exist; the build reads {present[0].name}")
+    if report.file.stat().st_size == 0:
+        report.problems.append(f"{report.file} is empty (0 bytes): write at least the header row: {','.join(table.columns)}")
+        return report
+    try:
+        described = connection.execute(f"describe select * from {reader_sql(report.file)}").fetchall()
+        columns = {str(row[0]).strip().lower() for row in described}
+        missing = [c for c in table.required if c not in columns]
+        for column in missing:
+            report.problems.append(
+                f"column '{column}' is missing from {report.file}; it is required by the raw contract "
+                "(add it, with empty values if unknown)"
+            )
+        absent_optional = [c for c in table.columns if c not in columns and c not in table.required]
+        if absent_optional:
+            report.notes.append(f"optional column(s) absent, read as empty: {', '.join(absent_optional)}")
+        extra = sorted(columns - set(table.columns))
+        if extra:
+            report.notes.append(f"extra column(s) ignored: {', '.join(extra)}")
+        if not missing:
+            (report.rows,) = connection.execute(f"select count(*) from {reader_sql(report.file)}").fetchone() or (0,)
+    except duckdb.Error as error:
+        report.problems.append(f"{report.file} cannot be read: {_first_line(error)}")
+    return report
+
+
+def check_export(folder: Path) -> list[TableReport]:
+    """One report per raw table; a folder that does not exist gives a single problem."""
+    if not folder.is_dir():
+        return [TableReport("(folder)", problems=[f"{folder} is not a folder: point the check at the folder of your export"])]
+    with duckdb.connect() as connection:
+        connection.execute("set autoinstall_known_extensions = false")
+        connection.execute("set autoload_known_extensions = false")
+        return [check_table(folder, table, connection) for table in RAW_TABLES]
+
+
+def format_reports(reports: list[TableReport]) -> str:
+    lines = []
+    for report in reports:
+        status = "ok     " if report.ok else "PROBLEM"
+        rows = f"{report.rows:>12,} rows" if report.rows is not None else " " * 17
+        lines.append(f"{status} {report.table:<22} {rows}  {report.file.name if report.file else ''}".rstrip())
+        lines.extend(f"        - {problem}" for problem in report.problems)
+        lines.extend(f"        · {note}" for note in report.notes)
+    failed = sum(not r.ok for r in reports)
+    lines.append(
+        "The export can be built." if not failed else f"{failed} table(s) must be fixed before `dbt build` can run."
+    )
+    return "\n".join(lines)
