@@ -117,3 +117,28 @@ def test_every_model_and_column_is_documented(built: Path, small_export: Path) -
             if column.lower() not in documented:
                 missing.append(f"{unique_id}.{column}")
     assert not missing, missing
+
+
+def _marts_fingerprint(workdir: Path) -> dict[str, tuple[object, ...]]:
+    tables = [row[0] for row in query(workdir, "select table_name from information_schema.tables where table_schema = 'marts' order by 1")]
+    fingerprint = {}
+    for table in tables:
+        columns = [row[0] for row in query(workdir, f"select column_name from information_schema.columns where table_schema = 'marts' and table_name = '{table}' order by ordinal_position")]
+        row_hashes = f"select md5(cast(row({', '.join(columns)}) as varchar)) as h from marts.{table}"
+        fingerprint[table] = query(workdir, f"select count(*), md5(string_agg(h, ',' order by h)) from ({row_hashes})")[0]
+    return fingerprint
+
+
+def test_same_export_built_twice_gives_identical_marts(built: Path, small_export: Path, tmp_path: Path) -> None:
+    result = run_dbt(["build", "--resource-type", "seed", "--resource-type", "model"], tmp_path, raw_data_dir=small_export)
+    assert result.returncode == 0, result.output[-4000:]
+    first, second = _marts_fingerprint(built), _marts_fingerprint(tmp_path)
+    assert set(first) >= set(MARTS)
+    assert first == second
+
+
+def test_another_hash_key_changes_every_buyer_key(built: Path, small_export: Path, tmp_path: Path) -> None:
+    result = run_dbt(["build", "--resource-type", "seed", "--resource-type", "model", "-s", "+fct_sessions"], tmp_path, raw_data_dir=small_export, hash_key="another-key")
+    assert result.returncode == 0, result.output[-4000:]
+    sql = "select buyer_key from marts.fct_sessions"
+    assert not {r[0] for r in query(built, sql)} & {r[0] for r in query(tmp_path, sql)}
