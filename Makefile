@@ -13,7 +13,7 @@ export DO_NOT_TRACK := 1
 DBT := $(BIN)/dbt
 SAMPLE := data/sample
 
-.PHONY: venv build test lint dbt-test pytest docs sample clean
+.PHONY: venv build test lint dbt-test pytest docs sample clean publish
 
 # Creates .venv/ and installs the pinned requirements once; reinstalls only when
 # requirements.txt or pyproject.toml change.
@@ -33,7 +33,8 @@ build: venv warehouse
 	$(BIN)/service-analytics check $(SAMPLE)
 	$(DBT) seed --quiet
 	$(DBT) run
-	@echo "Warehouse built: $${DBT_DUCKDB_PATH:-warehouse/service_analytics.duckdb} (marts in schema 'marts')"
+	$(BIN)/service-analytics publish
+	@echo "Warehouse built: $${DBT_DUCKDB_PATH:-warehouse/service_analytics.duckdb} (marts in schema 'marts'); readers: warehouse/published/service_analytics_marts.duckdb"
 
 # Every check: lint, dbt build (models, seeds, data and unit tests), pytest.
 test: venv warehouse lint dbt-test pytest
@@ -43,6 +44,7 @@ lint: venv
 
 dbt-test: venv warehouse
 	$(DBT) build
+	$(BIN)/service-analytics publish
 
 pytest: venv
 	$(BIN)/python -m pytest -q
@@ -50,6 +52,10 @@ pytest: venv
 docs: venv warehouse
 	$(DBT) docs generate
 	$(DBT) docs serve --no-browser
+
+# Copies the marts to the published file readers use (atomic swap).
+publish: venv
+	$(BIN)/service-analytics publish
 
 # Regenerates the bundled sample (committed; `make build` does not need this).
 sample: venv

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from service_analytics.check import check_export, format_reports
 from service_analytics.generate import GenerateConfig, generate
+from service_analytics.publish import DEFAULT_PUBLISHED, DEFAULT_WAREHOUSE, PublishError, publish
 
 
 def _positive_int(text: str) -> int:
@@ -73,6 +77,21 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     check.add_argument("folder", type=Path, metavar="DIR", help="the export folder")
+
+    pub = commands.add_parser(
+        "publish",
+        help="copy the marts to the read-only file BI tools read, swapped in atomically",
+        description=(
+            "Copy every table of the marts schema into a new DuckDB file and rename it over the "
+            "published copy. Readers of the published file are never locked out and never see a "
+            "half-built warehouse. Run it after a successful dbt build (make build does)."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    pub.add_argument("--warehouse", type=Path, default=Path(os.environ.get("DBT_DUCKDB_PATH", DEFAULT_WAREHOUSE)),
+                     help="the warehouse dbt builds (env DBT_DUCKDB_PATH)")
+    pub.add_argument("--out", type=Path, default=Path(os.environ.get("SERVICE_ANALYTICS_PUBLISHED_PATH", DEFAULT_PUBLISHED)),
+                     help="the published copy readers open (env SERVICE_ANALYTICS_PUBLISHED_PATH)")
     return parser
 
 
@@ -100,6 +119,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         reports = check_export(args.folder)
         print(format_reports(reports))
         return 0 if all(r.ok for r in reports) else 1
+    elif args.command == "publish":
+        try:
+            counts = publish(args.warehouse, args.out)
+        except PublishError as error:
+            print(f"service-analytics publish: {error}", file=sys.stderr)
+            return 1
+        except duckdb.Error as error:
+            first_line = str(error).strip().splitlines()[0]
+            print(f"service-analytics publish: cannot copy from {args.warehouse} ({first_line}); "
+                  "is a build still writing it? The published copy is unchanged.", file=sys.stderr)
+            return 1
+        print(f"published {len(counts)} tables ({sum(counts.values()):,} rows) to {args.out}")
     return 0
 
 
