@@ -13,7 +13,7 @@ export DO_NOT_TRACK := 1
 DBT := $(BIN)/dbt
 SAMPLE := data/sample
 
-.PHONY: venv build test lint dbt-test pytest docs sample clean publish
+.PHONY: venv build test lint dbt-test pytest docs sample clean publish bench
 
 # Creates .venv/ and installs the pinned requirements once; reinstalls only when
 # requirements.txt or pyproject.toml change.
@@ -56,6 +56,13 @@ docs: venv warehouse
 # Copies the marts to the published file readers use (atomic swap).
 publish: venv
 	$(BIN)/service-analytics publish
+
+# The benchmark (not part of `make test`): BENCH_MESSAGES, BENCH_SHOPS, BENCH_DAYS set the size.
+BENCH_MESSAGES ?= 1000000
+BENCH_SHOPS ?= 100
+BENCH_DAYS ?= 30
+bench: venv
+	$(BIN)/service-analytics bench --messages $(BENCH_MESSAGES) --shops $(BENCH_SHOPS) --days $(BENCH_DAYS)
 
 # Regenerates the bundled sample (committed; `make build` does not need this).
 sample: venv

@@ -92,6 +92,22 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the warehouse dbt builds (env DBT_DUCKDB_PATH)")
     pub.add_argument("--out", type=Path, default=Path(os.environ.get("SERVICE_ANALYTICS_PUBLISHED_PATH", DEFAULT_PUBLISHED)),
                      help="the published copy readers open (env SERVICE_ANALYTICS_PUBLISHED_PATH)")
+
+    bench = commands.add_parser(
+        "bench",
+        help="measure a full build: time, messages per second, peak memory, ratio to the floor",
+        description=(
+            "Generate an export once (cached under bench/cache/ by its parameters), then measure the "
+            "floor query, the full build (seeds and models) and the tests, with peak memory, and print "
+            "one table. Figures are appended to bench/results.jsonl. Reports; never fails on a slow machine."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    bench.add_argument("--messages", type=_positive_int, default=1_000_000, help="approximate messages in the export")
+    bench.add_argument("--shops", type=_positive_int, default=100, help="shops in the export")
+    bench.add_argument("--days", type=_positive_int, default=30, help="days in the export")
+    bench.add_argument("--format", dest="fmt", choices=("csv", "parquet"), default="parquet", help="export file format")
+    bench.add_argument("--seed", type=int, default=42, help="generator seed")
     return parser
 
 
@@ -119,6 +135,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         reports = check_export(args.folder)
         print(format_reports(reports))
         return 0 if all(r.ok for r in reports) else 1
+    elif args.command == "bench":
+        from service_analytics.bench import format_result, run_bench
+
+        result = run_bench(args.shops, args.days, args.messages, args.fmt, args.seed)
+        print(format_result(result))
+        return 0
     elif args.command == "publish":
         try:
             counts = publish(args.warehouse, args.out)

@@ -1,0 +1,34 @@
+"""The benchmark's own logic (the timed runs themselves are `make bench`, never a test)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from service_analytics.bench import BenchResult, Step, export_for, format_result, measure
+
+
+def test_measure_reports_time_exit_code_and_its_own_peak_memory() -> None:
+    grow = "x = bytearray(200 * 1024 * 1024); x[::4096] = b'1' * len(x[::4096])"
+    big = measure("grow", [sys.executable, "-c", grow], env={"PATH": ""})
+    small = measure("small", [sys.executable, "-c", "pass"], env={"PATH": ""})
+    assert big.returncode == 0 and small.returncode == 0
+    assert big.peak_rss_mib > 150 > small.peak_rss_mib
+    assert measure("fail", [sys.executable, "-c", "raise SystemExit(3)"], env={"PATH": ""}).returncode == 3
+
+
+def test_export_is_generated_once_per_parameters(tmp_path: Path) -> None:
+    first = export_for(2, 2, 200, "csv", 1, tmp_path)
+    stamp = (first / "chat_messages.csv").stat().st_mtime_ns
+    assert export_for(2, 2, 200, "csv", 1, tmp_path) == first
+    assert (first / "chat_messages.csv").stat().st_mtime_ns == stamp
+    assert export_for(2, 2, 300, "csv", 1, tmp_path) != first
+
+
+def test_table_shows_every_figure() -> None:
+    step = Step("x", 2.0, 100.0, 0)
+    result = BenchResult("t", "m", 1000, 100, 2, 3, "csv", Step("floor", 0.5, 50.0, 0), step, Step("tests", 1.0, 80.0, 1), "n/a")
+    text = format_result(result)
+    assert "500" in text  # messages per second: 1000 / 2.0
+    assert "4.0x" in text  # models / floor
+    assert "FAILED, exit 1" in text

@@ -1,0 +1,174 @@
+"""`service-analytics bench`: how fast and how frugal a full build is, in figures.
+
+Generates an export once (cached under bench/cache/ by its parameters), then measures in
+one run: the floor (a single DuckDB query that reads the raw messages and computes the
+per-pair window ordering the sessionisation needs), the full build of seeds and models,
+the data and unit tests, and the peak memory of each step (the largest resident set of
+the step's processes). Prints one table and appends the figures to bench/results.jsonl.
+Nothing here fails on a slow machine: it reports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from service_analytics.check import reader_sql
+from service_analytics.contract import PROJECT_ROOT
+from service_analytics.generate import GenerateConfig, generate
+
+
+@dataclass
+class Step:
+    name: str
+    seconds: float
+    peak_rss_mib: float
+    returncode: int
+
+
+@dataclass
+class BenchResult:
+    started_at: str
+    machine: str
+    messages: int
+    sessions: int | None
+    shops: int
+    days: int
+    fmt: str
+    floor: Step
+    models: Step
+    tests: Step
+    incremental: str
+
+    @property
+    def messages_per_second(self) -> float:
+        return self.messages / self.models.seconds if self.models.seconds else 0.0
+
+    @property
+    def models_vs_floor(self) -> float:
+        return self.models.seconds / self.floor.seconds if self.floor.seconds else 0.0
+
+
+MEASURE = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL if {quiet} else None).returncode
+seconds = time.perf_counter() - start
+print(json.dumps({{"seconds": seconds, "maxrss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "code": code}}))
+"""
+
+
+def measure(name: str, command: list[str], env: dict[str, str], quiet: bool = True) -> Step:
+    """Run `command` in a fresh wrapper process, so its peak memory is its own."""
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE.format(quiet=quiet), *command],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    return Step(name, figures["seconds"], figures["maxrss_kib"] / 1024, figures["code"])
+
+
+FLOOR = """
+import sys, duckdb
+connection = duckdb.connect()
+connection.execute("set memory_limit = '{memory}'")
+connection.execute(
+    "select count(*) from (select row_number() over (partition by shop_id, buyer_id order by sent_at, message_id) "
+    "from {reader})"
+).fetchone()
+"""
+
+
+def export_for(shops: int, days: int, messages: int, fmt: str, seed: int, cache: Path) -> Path:
+    folder = cache / f"export-s{seed}-shops{shops}-days{days}-m{messages}-{fmt}"
+    if not (folder / ".complete").exists():
+        generate(GenerateConfig(out=folder, seed=seed, shops=shops, days=days, messages=messages, fmt=fmt, progress=True))
+        (folder / ".complete").write_text("ok\n")
+    return folder
+
+
+def run_bench(shops: int, days: int, messages: int, fmt: str = "parquet", seed: int = 42, out: Path | None = None) -> BenchResult:
+    bench_dir = out or PROJECT_ROOT / "bench"
+    export = export_for(shops, days, messages, fmt, seed, bench_dir / "cache")
+    work = bench_dir / "cache" / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    warehouse = work / "bench.duckdb"
+    warehouse.unlink(missing_ok=True)
+    memory = os.environ.get("DBT_DUCKDB_MEMORY_LIMIT", "4GB")
+    env = {k: v for k, v in os.environ.items()}
+    env.update(
+        DBT_PROFILES_DIR=str(PROJECT_ROOT),
+        DBT_DUCKDB_PATH=str(warehouse),
+        DBT_DUCKDB_TEMP_DIR=str(work / "tmp"),
+        DBT_TARGET_PATH=str(work / "target"),
+        DBT_LOG_PATH=str(work / "logs"),
+        DBT_DUCKDB_MEMORY_LIMIT=memory,
+        SERVICE_ANALYTICS_HASH_KEY=env.get("SERVICE_ANALYTICS_HASH_KEY", "benchmark-key"),
+    )
+    dbt = str(Path(sys.executable).parent / "dbt")
+    variables = ["--vars", f"{{raw_data_dir: '{export}'}}"]
+    messages_file = next(export.glob("chat_messages.*"))
+    floor = measure("floor", [sys.executable, "-c", FLOOR.format(memory=memory, reader=reader_sql(messages_file).replace('"', '\\"'))], env)
+    models = measure("models", [dbt, "build", "--resource-type", "seed", "--resource-type", "model", *variables], env)
+    tests = measure("tests", [dbt, "test", *variables], env)
+    import duckdb
+
+    sessions = None
+    if models.returncode == 0:
+        with duckdb.connect(str(warehouse), read_only=True) as connection:
+            sessions = int(connection.execute("select count(*) from marts.fct_sessions").fetchone()[0])
+            (raw_messages,) = connection.execute("select count(*) from raw.chat_messages").fetchone()
+    else:
+        raw_messages = messages
+    result = BenchResult(
+        started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        machine=f"{platform.machine()}, {os.cpu_count()} cores, {_memory_gib():.0f} GiB, {platform.system()}",
+        messages=int(raw_messages),
+        sessions=sessions,
+        shops=shops,
+        days=days,
+        fmt=fmt,
+        floor=floor,
+        models=models,
+        tests=tests,
+        incremental="n/a: the models are not incremental yet (issue 5)",
+    )
+    with (bench_dir / "results.jsonl").open("a", encoding="utf-8") as f:
+        f.write(json.dumps({**asdict(result), "messages_per_second": result.messages_per_second, "models_vs_floor": result.models_vs_floor}) + "\n")
+    return result
+
+
+def _memory_gib() -> float:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        return 0.0
+
+
+def format_result(result: BenchResult) -> str:
+    ok = lambda step: "" if step.returncode == 0 else f"  (FAILED, exit {step.returncode})"  # noqa: E731
+    rows = [
+        ("machine", result.machine),
+        ("export", f"{result.messages:,} messages, {result.shops} shops, {result.days} days, {result.fmt}"),
+        ("sessions", f"{result.sessions:,}" if result.sessions is not None else "n/a"),
+        ("floor (read + per-pair window order)", f"{result.floor.seconds:8.1f} s   peak {result.floor.peak_rss_mib:7.0f} MiB{ok(result.floor)}"),
+        ("full build: seeds + models", f"{result.models.seconds:8.1f} s   peak {result.models.peak_rss_mib:7.0f} MiB{ok(result.models)}"),
+        ("full build: data + unit tests", f"{result.tests.seconds:8.1f} s   peak {result.tests.peak_rss_mib:7.0f} MiB{ok(result.tests)}"),
+        ("messages per second (models)", f"{result.messages_per_second:,.0f}"),
+        ("models / floor", f"{result.models_vs_floor:.1f}x"),
+        ("incremental day / full build", result.incremental),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
