@@ -30,18 +30,20 @@ class TableReport:
         return not self.problems
 
 
-def _sql_text(text: str) -> str:
+def sql_literal(text: str) -> str:
+    """A SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 
 def reader_sql(file: Path) -> str:
     """The DuckDB table function that reads one export file, as the warehouse does."""
     if file.suffix == ".parquet":
-        return f"read_parquet({_sql_text(str(file))})"
-    return f"read_csv({_sql_text(str(file))}, {CSV_OPTIONS})"
+        return f"read_parquet({sql_literal(str(file))})"
+    return f"read_csv({sql_literal(str(file))}, {CSV_OPTIONS})"
 
 
-def _first_line(error: Exception) -> str:
+def first_line(error: Exception) -> str:
+    """The first line of an error message, for one-line reports."""
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
@@ -79,7 +81,7 @@ def check_table(folder: Path, table: RawTable, connection: duckdb.DuckDBPyConnec
         if not missing:
             (report.rows,) = connection.execute(f"select count(*) from {reader_sql(report.file)}").fetchone() or (0,)
     except duckdb.Error as error:
-        report.problems.append(f"{report.file} cannot be read: {_first_line(error)}")
+        report.problems.append(f"{report.file} cannot be read: {first_line(error)}")
     return report
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from service_analytics.check import check_export, format_reports
+from service_analytics.check import check_export, first_line, format_reports
 from service_analytics.generate import GenerateConfig, generate
 from service_analytics.publish import DEFAULT_PUBLISHED, DEFAULT_WAREHOUSE, PublishError, publish
 
@@ -148,8 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"service-analytics publish: {error}", file=sys.stderr)
             return 1
         except duckdb.Error as error:
-            first_line = str(error).strip().splitlines()[0]
-            print(f"service-analytics publish: cannot copy from {args.warehouse} ({first_line}); "
+            print(f"service-analytics publish: cannot copy from {args.warehouse} ({first_line(error)}); "
                   "is a build still writing it? The published copy is unchanged.", file=sys.stderr)
             return 1
         print(f"published {len(counts)} tables ({sum(counts.values()):,} rows) to {args.out}")

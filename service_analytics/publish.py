@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from service_analytics.check import sql_literal
+
 DEFAULT_WAREHOUSE = Path("warehouse/service_analytics.duckdb")
 DEFAULT_PUBLISHED = Path("warehouse/published/service_analytics_marts.duckdb")
 
@@ -29,10 +31,6 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def publish(warehouse: Path = DEFAULT_WAREHOUSE, published: Path = DEFAULT_PUBLISHED, schema: str = "marts") -> dict[str, int]:
     """Copy the marts of `warehouse` to `published` atomically; return the row count of each table."""
     if not warehouse.is_file():
@@ -43,7 +41,7 @@ def publish(warehouse: Path = DEFAULT_WAREHOUSE, published: Path = DEFAULT_PUBLI
     counts: dict[str, int] = {}
     try:
         with duckdb.connect(str(staging_file)) as connection:
-            connection.execute(f"attach {_literal(str(warehouse))} as source (read_only)")
+            connection.execute(f"attach {sql_literal(str(warehouse))} as source (read_only)")
             tables = [
                 row[0]
                 for row in connection.execute(

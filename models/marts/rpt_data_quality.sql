@@ -5,27 +5,20 @@
   collapsed into. Rows without a parseable timestamp (and the reference tables shops and
   agents) have a null date_day.
 -#}
-{%- set tables = [
-    ['shops', 'base_chat__shops', 'cast(null as timestamp)'],
-    ['agents', 'base_chat__agents', 'cast(null as timestamp)'],
-    ['chat_messages', 'base_chat__messages', 'sent_at'],
-    ['chat_session_events', 'base_chat__session_events', 'occurred_at'],
-    ['session_ratings', 'base_chat__ratings', 'rated_at'],
-    ['shop_vacation_events', 'base_chat__vacation_events', 'occurred_at'],
-] -%}
+{%- set tables = checked_tables() -%}
 
 with
 
 checked_rows as (
     {%- for table in tables %}
         select
-            '{{ table[0] }}' as source_table,
-            cast({{ table[2] }} as date) as date_day,
+            '{{ table.table }}' as source_table,
+            cast({{ table.at }} as date) as date_day,
             coalesce(quarantine_reason, 'clean') as reason,
             quarantine_reason is not null as is_quarantined,
             raw_rows,
             collapsed_rows
-        from {{ ref(table[1]) }}
+        from {{ ref(table.model) }}
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),

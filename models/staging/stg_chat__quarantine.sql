@@ -1,26 +1,19 @@
 {#- S9: every rejected raw row of every table, with its reason and raw values. -#}
-{%- set tables = [
-    ['shops', 'base_chat__shops', 'shop_id', 'cast(null as timestamp)'],
-    ['agents', 'base_chat__agents', 'agent_id', 'cast(null as timestamp)'],
-    ['chat_messages', 'base_chat__messages', 'message_id', 'sent_at'],
-    ['chat_session_events', 'base_chat__session_events', 'event_id', 'occurred_at'],
-    ['session_ratings', 'base_chat__ratings', 'rating_id', 'rated_at'],
-    ['shop_vacation_events', 'base_chat__vacation_events', 'event_id', 'occurred_at'],
-] -%}
+{%- set tables = checked_tables() -%}
 
 with
 
 {% for table in tables %}
-    {{ table[0] }} as (
+    {{ table.table }} as (
         select
-            '{{ table[0] }}' as source_table,
-            {{ table[2] }} as record_id,
+            '{{ table.table }}' as source_table,
+            {{ table.id }} as record_id,
             shop_id,
-            {{ table[3] }} as record_at,
+            {{ table.at }} as record_at,
             quarantine_reason,
             quarantine_detail,
             raw_record
-        from {{ ref(table[1]) }}
+        from {{ ref(table.model) }}
         where quarantine_reason is not null
     ),
 {% endfor %}
@@ -35,7 +28,7 @@ unioned as (
             quarantine_reason,
             quarantine_detail,
             raw_record
-        from {{ table[0] }}
+        from {{ table.table }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 )
