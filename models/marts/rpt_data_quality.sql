@@ -23,6 +23,18 @@ checked_rows as (
     {%- endfor %}
 ),
 
+-- S2.4, S2.5, S9: clean messages and events outside any session are kept and counted here
+outside_sessions as (
+    select
+        case when row_type = 'message' then 'chat_messages' else 'chat_session_events' end as source_table,
+        cast(happened_at as date) as date_day,
+        'clean' as reason,
+        count(*) as outside_session_rows
+    from {{ ref('int_sessions__sessionized') }}
+    where not is_in_session
+    group by source_table, date_day
+),
+
 by_reason as (
     select
         source_table,
@@ -38,9 +50,14 @@ by_reason as (
 
 with_day_totals as (
     select
-        *,
-        sum(raw_rows) over (partition by source_table, date_day) as day_raw_rows
+        by_reason.*,
+        coalesce(outside_sessions.outside_session_rows, 0) as outside_session_rows,
+        sum(by_reason.raw_rows) over (partition by by_reason.source_table, by_reason.date_day) as day_raw_rows
     from by_reason
+    left join outside_sessions
+        on by_reason.source_table = outside_sessions.source_table
+            and by_reason.date_day = outside_sessions.date_day
+            and by_reason.reason = outside_sessions.reason
 )
 
 select
@@ -51,6 +68,7 @@ select
     clean_rows,
     quarantined_rows,
     collapsed_rows,
+    outside_session_rows,
     day_raw_rows,
     cast(quarantined_rows as double) / day_raw_rows as quarantined_share_of_day
 from with_day_totals
