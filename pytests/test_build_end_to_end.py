@@ -142,3 +142,60 @@ def test_another_hash_key_changes_every_buyer_key(built: Path, small_export: Pat
     assert result.returncode == 0, result.output[-4000:]
     sql = "select buyer_key from marts.fct_sessions"
     assert not {r[0] for r in query(built, sql)} & {r[0] for r in query(tmp_path, sql)}
+
+
+def test_messy_but_valid_export_builds_and_reconciles(tmp_path: Path, small_export: Path) -> None:
+    """BOM, CRLF, reordered and extra columns, a header-only table and a Parquet file
+    whose stars column is an integer: all read, nothing lost (the reconciliation tests
+    run in this build)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    export = tmp_path / "export"
+    shutil.copytree(small_export, export)
+    shops = (export / "shops.csv").read_text(encoding="utf-8").splitlines()
+    (export / "shops.csv").write_bytes(b"\xef\xbb\xbf" + ("\r\n".join(shops) + "\r\n").encode("utf-8"))
+    agents = pacsv.read_csv(export / "agents.csv", convert_options=pacsv.ConvertOptions(strings_can_be_null=False, column_types={c: pa.string() for c in ("agent_id", "shop_id", "agent_name", "role")}))
+    reordered = agents.select(["role", "agent_name", "shop_id", "agent_id"]).append_column("team", pa.array(["x"] * agents.num_rows))
+    pacsv.write_csv(reordered, export / "agents.csv")
+    (export / "shop_vacation_events.csv").write_text("event_id,shop_id,event_type,occurred_at\n", encoding="utf-8")
+    ratings = pacsv.read_csv(export / "session_ratings.csv", convert_options=pacsv.ConvertOptions(column_types={"rating_id": pa.string(), "shop_id": pa.string(), "buyer_id": pa.string(), "stars": pa.string(), "rated_at": pa.string()}))
+    stars = pa.array([int(s) if s and s.lstrip("-").isdigit() else None for s in ratings.column("stars").to_pylist()], type=pa.int64())
+    pq.write_table(ratings.set_column(3, "stars", stars), export / "session_ratings.parquet")
+    (export / "session_ratings.csv").unlink()
+
+    result = run_dbt(["build"], tmp_path, raw_data_dir=export)
+    assert result.returncode == 0, result.output[-4000:]
+    (shops_clean,) = query(tmp_path, "select count(*) from staging.stg_chat__shops")[0]
+    assert shops_clean == 3
+    (agents_clean,) = query(tmp_path, "select count(*) from staging.stg_chat__agents where agent_id like 'A0%'")[0]
+    assert agents_clean > 0
+    assert query(tmp_path, "select count(*) from staging.stg_chat__vacation_events")[0][0] == 0
+    assert query(tmp_path, "select count(*) from staging.stg_chat__ratings")[0][0] > 0
+
+
+def test_zero_byte_file_stops_with_a_clear_message(tmp_path: Path, small_export: Path) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(small_export, export)
+    (export / "agents.csv").write_bytes(b"")
+    result = run_dbt(["build"], tmp_path, raw_data_dir=export)
+    assert result.returncode != 0
+    assert "agents.csv is empty: it needs at least the header row" in result.output
+    assert "Traceback" not in result.output and "OK created" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "expected"),
+    [("A98,S0001,x,agent,one too many", "CSV Error on Line: 5"), ('A99,S0001,"unbalanced,agent', "CSV Error on Line: 5")],
+)
+def test_malformed_line_stops_before_any_model_naming_the_line(tmp_path: Path, small_export: Path, bad_line: str, expected: str) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(small_export, export)
+    lines = (export / "agents.csv").read_text(encoding="utf-8").splitlines()
+    lines.insert(4, bad_line)
+    (export / "agents.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_dbt(["build"], tmp_path, raw_data_dir=export)
+    assert result.returncode != 0
+    assert expected in result.output and bad_line in result.output
+    assert "Traceback" not in result.output and "OK created" not in result.output

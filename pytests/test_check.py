@@ -68,9 +68,31 @@ def test_reordered_extra_and_missing_optional_columns_are_fine(copy: Path) -> No
     assert any("shop_name" in note for note in reports["shops"].notes)
 
 
-def test_unreadable_file_is_named(copy: Path) -> None:
-    (copy / "agents.csv").write_text('agent_id,shop_id,agent_name,role\nA1,S0001,"unbalanced,agent\n', encoding="utf-8")
-    assert any("agents.csv cannot be read" in p for p in _problems(copy))
+def _agents_with(copy: Path, position: int, bad_line: str) -> None:
+    lines = ["agent_id,shop_id,agent_name,role"] + [f"A{i},S0001,n{i},agent" for i in range(40)]
+    lines.insert(position, bad_line)
+    (copy / "agents.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_unbalanced_quote_is_named_with_its_line_number(copy: Path) -> None:
+    _agents_with(copy, 25, 'A99,S0001,"unbalanced,agent')
+    problems = _problems(copy)
+    assert len(problems) == 1
+    assert "agents.csv cannot be read" in problems[0] and "Line: 26" in problems[0]
+
+
+def test_line_with_too_many_fields_is_named(copy: Path) -> None:
+    _agents_with(copy, 10, "A98,S0001,x,agent,one too many")
+    problems = _problems(copy)
+    assert len(problems) == 1
+    assert "agents.csv cannot be read" in problems[0] and "Line: 11" in problems[0]
+
+
+def test_bom_and_crlf_are_read(copy: Path) -> None:
+    text = "agent_id,shop_id,agent_name,role\r\nA1,S0001,Ann,owner\r\n"
+    (copy / "agents.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    reports = {r.table: r for r in check_export(copy)}
+    assert reports["agents"].ok and reports["agents"].rows == 1
 
 
 def test_not_a_folder(tmp_path: Path) -> None:

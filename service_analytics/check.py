@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from service_analytics.contract import CSV_OPTIONS, RAW_TABLES, RawTable
+from service_analytics.contract import CSV_DIALECT, RAW_TABLES, RawTable
 
 
 @dataclass
@@ -35,11 +35,27 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def reader_sql(file: Path) -> str:
-    """The DuckDB table function that reads one export file, as the warehouse does."""
+def csv_header(file: Path, connection: duckdb.DuckDBPyConnection) -> list[str] | None:
+    """The column names on a CSV file's first line (BOM and quotes removed), or None if it has none."""
+    row = connection.execute(
+        f"select line from read_csv({sql_literal(str(file))}, header = false, auto_detect = false, "
+        "columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', encoding = 'utf-8') limit 1"
+    ).fetchone()
+    if row is None or not (row[0] or "").strip():
+        return None
+    return [name.strip().strip('"') for name in str(row[0]).replace("\ufeff", "").split(",")]
+
+
+def reader_sql(file: Path, header: list[str] | None = None) -> str:
+    """The DuckDB table function that reads one export file as the warehouse does: a CSV
+    with its header's column names, every column text, no dialect sniffing."""
     if file.suffix == ".parquet":
         return f"read_parquet({sql_literal(str(file))})"
-    return f"read_csv({sql_literal(str(file))}, {CSV_OPTIONS})"
+    if header is None:
+        with duckdb.connect() as connection:
+            header = csv_header(file, connection) or []
+    columns = ", ".join(f"{sql_literal(name)}: 'VARCHAR'" for name in header)
+    return f"read_csv({sql_literal(str(file))}, header = true, auto_detect = false, columns = {{{columns}}}, {CSV_DIALECT})"
 
 
 def first_line(error: Exception) -> str:
@@ -64,8 +80,15 @@ def check_table(folder: Path, table: RawTable, connection: duckdb.DuckDBPyConnec
         report.problems.append(f"{report.file} is empty (0 bytes): write at least the header row: {','.join(table.columns)}")
         return report
     try:
-        described = connection.execute(f"describe select * from {reader_sql(report.file)}").fetchall()
-        columns = {str(row[0]).strip().lower() for row in described}
+        if report.file.suffix == ".parquet":
+            header = [str(row[0]) for row in connection.execute(f"describe select * from {reader_sql(report.file)}").fetchall()]
+        else:
+            found = csv_header(report.file, connection)
+            if found is None:
+                report.problems.append(f"{report.file} has no header row: write at least {','.join(table.columns)}")
+                return report
+            header = found
+        columns = {name.strip().lower() for name in header}
         missing = [c for c in table.required if c not in columns]
         for column in missing:
             report.problems.append(
@@ -79,9 +102,12 @@ def check_table(folder: Path, table: RawTable, connection: duckdb.DuckDBPyConnec
         if extra:
             report.notes.append(f"extra column(s) ignored: {', '.join(extra)}")
         if not missing:
-            (report.rows,) = connection.execute(f"select count(*) from {reader_sql(report.file)}").fetchone() or (0,)
+            (report.rows,) = connection.execute(f"select count(*) from {reader_sql(report.file, header)}").fetchone() or (0,)
     except duckdb.Error as error:
-        report.problems.append(f"{report.file} cannot be read: {first_line(error)}")
+        report.problems.append(
+            f"{report.file} cannot be read: {first_line(error)}; fix or remove that line "
+            "(an unbalanced quote, or more fields than the header)"
+        )
     return report
 
 

@@ -38,5 +38,6 @@ def load_contract(project_file: Path = PROJECT_ROOT / "dbt_project.yml") -> tupl
 
 RAW_TABLES: tuple[RawTable, ...] = load_contract()
 TABLES_BY_NAME: dict[str, RawTable] = {t.name: t for t in RAW_TABLES}
-# DuckDB read_csv options for exports, the same the warehouse uses (var raw_csv_options).
-CSV_OPTIONS: str = str(project_vars()["raw_csv_options"])
+# The CSV dialect of exports as DuckDB read_csv options, the same the warehouse uses
+# (var raw_csv_dialect).
+CSV_DIALECT: str = str(project_vars()["raw_csv_dialect"])

@@ -46,7 +46,7 @@
         {% if file.endswith('.parquet') %}
             {% set reader = "read_parquet('" ~ quoted_file ~ "')" %}
         {% else %}
-            {% set reader = "read_csv('" ~ quoted_file ~ "', " ~ var('raw_csv_options') ~ ")" %}
+            {% set reader = csv_reader(file, table) %}
         {% endif %}
         {% set described = run_query("describe select * from " ~ reader) %}
         {% set present = {} %}
@@ -70,4 +70,35 @@
         ) %}
     {% endfor %}
     {{ return('') }}
+{% endmacro %}
+
+{#-
+  read_csv over one export file with the header's own column names, every column text,
+  and no dialect sniffing (a malformed line must not hide the header). Stops with a
+  clear message for an empty file and, when var validate_raw_csv is on, reads every line
+  strictly at the start of the run, so a malformed line (unbalanced quote, more fields
+  than the header) stops the run before any model with the file, line and text named.
+-#}
+{% macro csv_reader(file, table) %}
+    {% set quoted_file = file | replace("'", "''") %}
+    {% set dialect = var('raw_csv_dialect') %}
+    {% set header_rows = run_query(
+        "select line from read_csv('" ~ quoted_file ~ "', header = false, auto_detect = false, "
+        ~ "columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', encoding = 'utf-8') limit 1"
+    ).columns[0].values() %}
+    {% if header_rows | length == 0 or (header_rows[0] or '') | trim == '' %}
+        {{ exceptions.raise_compiler_error(file ~ " is empty: it needs at least the header row (" ~ contract_columns(table) | join(',') ~ "). A table with no rows is a file with just that line.") }}
+    {% endif %}
+    {% set columns = [] %}
+    {% for name in header_rows[0].replace('\ufeff', '').split(',') %}
+        {% do columns.append("'" ~ name | trim | trim('"') | replace("'", "''") ~ "': 'VARCHAR'") %}
+    {% endfor %}
+    {% set reader = "read_csv('" ~ quoted_file ~ "', header = true, auto_detect = false, columns = {"
+        ~ columns | join(', ') ~ "}, " ~ dialect ~ ")" %}
+    {% if var('validate_raw_csv', true) %}
+        {# a strict read of every line: a malformed line stops the run here, before any
+           model, with DuckDB's message naming the file, the line and its text #}
+        {% do run_query("select count(*) from (select * from " ~ reader ~ ")") %}
+    {% endif %}
+    {{ return(reader) }}
 {% endmacro %}

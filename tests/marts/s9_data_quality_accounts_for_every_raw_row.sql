@@ -26,10 +26,10 @@ report as (
 select
     source_counts.source_table,
     source_counts.source_rows,
-    report.raw_rows,
-    report.accounted_rows
+    coalesce(report.raw_rows, 0) as raw_rows,
+    coalesce(report.accounted_rows, 0) as accounted_rows
 from source_counts
 left join report on source_counts.source_table = report.source_table
-where report.raw_rows is null
-    or report.raw_rows <> source_counts.source_rows
-    or report.accounted_rows <> source_counts.source_rows
+-- a table with no rows has no report rows: zero on both sides
+where coalesce(report.raw_rows, 0) <> source_counts.source_rows
+    or coalesce(report.accounted_rows, 0) <> source_counts.source_rows
