@@ -19,15 +19,16 @@
     regexp_full_match({{ column }}, '[+-]?[0-9]{1,9}')
 {%- endmacro %}
 
-{#- The raw values of a row as one JSON text, kept on quarantine rows (S9). -#}
-{% macro raw_record_json(columns) %}
-    {{ return(adapter.dispatch('raw_record_json', 'service_analytics')(columns)) }}
+{#- The raw values of a row as one JSON text, kept on quarantine rows (S9); the values are
+    read from the columns named `prefix` + column. -#}
+{% macro raw_record_json(columns, prefix='') %}
+    {{ return(adapter.dispatch('raw_record_json', 'service_analytics')(columns, prefix)) }}
 {% endmacro %}
 
-{% macro duckdb__raw_record_json(columns) -%}
+{% macro duckdb__raw_record_json(columns, prefix='') -%}
     cast(to_json(struct_pack(
         {%- for column in columns %}
-        {{ column }} := {{ column }}{{ ',' if not loop.last }}
+        {{ column }} := {{ prefix }}{{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
     )) as varchar)
 {%- endmacro %}

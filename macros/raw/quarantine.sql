@@ -80,3 +80,15 @@
         {'table': 'shop_vacation_events', 'model': 'base_chat__vacation_events', 'id': 'event_id', 'at': 'occurred_at'},
     ]) }}
 {%- endmacro %}
+
+{#- The raw values carried along as raw_<column>, so that raw_record (JSON) is built
+    only for rejected rows, not for every row. -#}
+{% macro raw_copies(columns) -%}
+    {%- for column in columns %}
+    {{ column }} as raw_{{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{% macro quarantined_raw_record(columns) -%}
+    case when quarantine_reason is not null then {{ raw_record_json(columns, 'raw_') }} end
+{%- endmacro %}

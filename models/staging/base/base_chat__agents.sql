@@ -29,7 +29,7 @@ typed as (
         {{ normalise_code('role') }} as role,
         raw_rows,
         id_versions,
-        {{ raw_record_json(raw_columns) }} as raw_record
+        {{ raw_copies(raw_columns) }}
     from collapsed
 ),
 
@@ -57,5 +57,5 @@ select
     {{ quarantine_detail(
         details=[[['unknown_agent_role'], "role"]]
     ) }} as quarantine_detail,
-    raw_record
+    {{ quarantined_raw_record(raw_columns) }} as raw_record
 from checked

@@ -50,7 +50,7 @@ typed as (
         content,
         raw_rows,
         id_versions,
-        {{ raw_record_json(raw_columns) }} as raw_record
+        {{ raw_copies(raw_columns) }}
     from collapsed
 ),
 
@@ -111,5 +111,5 @@ select
         timestamp_column='sent_at',
         details=[[['unknown_sender_role', 'unknown_message_type', 'invalid_combination'], "sender_role || '/' || message_type"]]
     ) }} as quarantine_detail,
-    raw_record
+    {{ quarantined_raw_record(raw_columns) }} as raw_record
 from checked

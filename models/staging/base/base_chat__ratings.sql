@@ -27,7 +27,7 @@ typed as (
         {{ parse_iso_timestamp(clean_text('rated_at')) }} as parsed_rated_at,
         raw_rows,
         id_versions,
-        {{ raw_record_json(raw_columns) }} as raw_record
+        {{ raw_copies(raw_columns) }}
     from collapsed
 ),
 
@@ -61,5 +61,5 @@ select
         timestamp_column='rated_at',
         details=[[['stars_not_a_number', 'rating_out_of_range'], "stars"]]
     ) }} as quarantine_detail,
-    raw_record
+    {{ quarantined_raw_record(raw_columns) }} as raw_record
 from checked

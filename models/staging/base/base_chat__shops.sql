@@ -25,7 +25,7 @@ typed as (
         {{ clean_text('timezone') }} as timezone,
         raw_rows,
         id_versions,
-        {{ raw_record_json(raw_columns) }} as raw_record
+        {{ raw_copies(raw_columns) }}
     from collapsed
 ),
 
@@ -52,5 +52,5 @@ select
     {{ quarantine_detail(
         details=[[['unknown_timezone'], "timezone"]]
     ) }} as quarantine_detail,
-    raw_record
+    {{ quarantined_raw_record(raw_columns) }} as raw_record
 from checked

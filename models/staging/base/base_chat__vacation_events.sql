@@ -33,7 +33,7 @@ typed as (
         {{ parse_iso_timestamp(clean_text('occurred_at')) }} as parsed_occurred_at,
         raw_rows,
         id_versions,
-        {{ raw_record_json(raw_columns) }} as raw_record
+        {{ raw_copies(raw_columns) }}
     from collapsed
 ),
 
@@ -74,5 +74,5 @@ select
         timestamp_column='occurred_at',
         details=[[['unknown_event_type'], "event_type"]]
     ) }} as quarantine_detail,
-    raw_record
+    {{ quarantined_raw_record(raw_columns) }} as raw_record
 from checked
