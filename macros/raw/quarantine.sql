@@ -50,13 +50,14 @@
 {%- endmacro %}
 
 {#-
-  The quarantine_detail of a checked row: the missing field names, the rejected
+  The quarantine_detail of a checked row: the missing field names (built only for
+  rows missing one, from `required`), the rejected
   timestamp text, the number of conflicting versions, or the table's own `details`
   ([reason codes, expression] pairs). Null for clean rows.
 -#}
-{% macro quarantine_detail(timestamp_column=none, details=[]) -%}
+{% macro quarantine_detail(required, timestamp_column=none, details=[]) -%}
     case
-        when quarantine_reason = 'missing_field' then missing_fields
+        when quarantine_reason = 'missing_field' then {{ missing_fields_detail(required) }}
         when quarantine_reason = 'conflicting_duplicate' then cast(id_versions as varchar) || ' versions'
         {%- if timestamp_column %}
         when quarantine_reason in ('unparseable_timestamp', 'future_timestamp') then {{ timestamp_column }}

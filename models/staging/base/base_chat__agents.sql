@@ -41,8 +41,7 @@ checked as (
             ['id_versions > 1', 'conflicting_duplicate'],
             ['role not in (select role from agent_roles)', 'unknown_agent_role'],
             ['shop_id not in (select shop_id from shops)', 'unknown_shop'],
-        ]) }} as quarantine_reason,
-        {{ missing_fields_detail(required) }} as missing_fields
+        ]) }} as quarantine_reason
     from typed
 )
 
@@ -55,6 +54,7 @@ select
     raw_rows - 1 as collapsed_rows,
     quarantine_reason,
     {{ quarantine_detail(
+        required,
         details=[[['unknown_agent_role'], "role"]]
     ) }} as quarantine_detail,
     {{ quarantined_raw_record(raw_columns) }} as raw_record

@@ -85,8 +85,7 @@ checked as (
             ['message_kind is null', 'invalid_combination'],
             ['is_manual_reply and agent_id is null', 'agent_message_without_agent'],
             ['not is_known_shop', 'unknown_shop'],
-        ]) }} as quarantine_reason,
-        {{ missing_fields_detail(required) }} as missing_fields
+        ]) }} as quarantine_reason
     from classified
 )
 
@@ -108,6 +107,7 @@ select
     raw_rows - 1 as collapsed_rows,
     quarantine_reason,
     {{ quarantine_detail(
+        required,
         timestamp_column='sent_at',
         details=[[['unknown_sender_role', 'unknown_message_type', 'invalid_combination'], "sender_role || '/' || message_type"]]
     ) }} as quarantine_detail,

@@ -43,8 +43,7 @@ checked as (
             ['not ' ~ is_integer_text('stars'), 'stars_not_a_number'],
             ['cast(stars as integer) not between 1 and 5', 'rating_out_of_range'],
             ['shop_id not in (select shop_id from shops)', 'unknown_shop'],
-        ]) }} as quarantine_reason,
-        {{ missing_fields_detail(required) }} as missing_fields
+        ]) }} as quarantine_reason
     from typed
 )
 
@@ -58,6 +57,7 @@ select
     raw_rows - 1 as collapsed_rows,
     quarantine_reason,
     {{ quarantine_detail(
+        required,
         timestamp_column='rated_at',
         details=[[['stars_not_a_number', 'rating_out_of_range'], "stars"]]
     ) }} as quarantine_detail,

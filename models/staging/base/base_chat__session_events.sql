@@ -63,8 +63,7 @@ checked as (
             ['not is_known_event_type', 'unknown_event_type'],
             ['requires_agent and agent_id is null', 'assigned_without_agent'],
             ['shop_id not in (select shop_id from shops)', 'unknown_shop'],
-        ]) }} as quarantine_reason,
-        {{ missing_fields_detail(required) }} as missing_fields
+        ]) }} as quarantine_reason
     from classified
 )
 
@@ -81,6 +80,7 @@ select
     raw_rows - 1 as collapsed_rows,
     quarantine_reason,
     {{ quarantine_detail(
+        required,
         timestamp_column='occurred_at',
         details=[[['unknown_event_type'], "event_type"]]
     ) }} as quarantine_detail,

@@ -36,8 +36,7 @@ checked as (
             [any_missing(required), 'missing_field'],
             ['id_versions > 1', 'conflicting_duplicate'],
             ['timezone not in (select name from timezones)', 'unknown_timezone'],
-        ]) }} as quarantine_reason,
-        {{ missing_fields_detail(required) }} as missing_fields
+        ]) }} as quarantine_reason
     from typed
 )
 
@@ -50,6 +49,7 @@ select
     raw_rows - 1 as collapsed_rows,
     quarantine_reason,
     {{ quarantine_detail(
+        required,
         details=[[['unknown_timezone'], "timezone"]]
     ) }} as quarantine_detail,
     {{ quarantined_raw_record(raw_columns) }} as raw_record

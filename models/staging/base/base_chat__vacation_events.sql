@@ -56,8 +56,7 @@ checked as (
             ['parsed_occurred_at > ' ~ build_time(), 'future_timestamp'],
             ['not is_known_event_type', 'unknown_event_type'],
             ['shop_id not in (select shop_id from shops)', 'unknown_shop'],
-        ]) }} as quarantine_reason,
-        {{ missing_fields_detail(required) }} as missing_fields
+        ]) }} as quarantine_reason
     from classified
 )
 
@@ -71,6 +70,7 @@ select
     raw_rows - 1 as collapsed_rows,
     quarantine_reason,
     {{ quarantine_detail(
+        required,
         timestamp_column='occurred_at',
         details=[[['unknown_event_type'], "event_type"]]
     ) }} as quarantine_detail,
