@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,7 +21,13 @@ class DbtResult:
     output: str
 
 
-def run_dbt(args: list[str], workdir: Path, raw_data_dir: Path | None = None, hash_key: str | None = "test-key") -> DbtResult:
+def run_dbt(
+    args: list[str],
+    workdir: Path,
+    raw_data_dir: Path | None = None,
+    hash_key: str | None = "test-key",
+    extra_vars: dict[str, object] | None = None,
+) -> DbtResult:
     """dbt <args> from the project root, with the warehouse, target and logs under `workdir`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
     env.pop("SERVICE_ANALYTICS_HASH_KEY", None)
@@ -35,8 +42,11 @@ def run_dbt(args: list[str], workdir: Path, raw_data_dir: Path | None = None, ha
     if hash_key is not None:
         env["SERVICE_ANALYTICS_HASH_KEY"] = hash_key
     command = [str(DBT), *args]
+    project_vars: dict[str, object] = dict(extra_vars or {})
     if raw_data_dir is not None:
-        command += ["--vars", f"{{raw_data_dir: '{raw_data_dir}'}}"]
+        project_vars["raw_data_dir"] = str(raw_data_dir)
+    if project_vars:
+        command += ["--vars", json.dumps(project_vars)]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     return DbtResult(done.returncode, done.stdout + done.stderr)
 

@@ -40,12 +40,20 @@ def test_every_shop_has_daily_facts(built: Path) -> None:
     assert shops == with_facts
 
 
-def test_marts_carry_no_raw_buyer_id(built: Path, small_export: Path) -> None:
-    columns = {row[0] for row in query(built, "select column_name from information_schema.columns where table_schema = 'marts'")}
-    assert "buyer_id" not in columns and "content" not in columns
+def test_buyer_id_and_content_never_leave_the_base_models(built: Path, small_export: Path) -> None:
+    where_found = query(
+        built,
+        "select table_schema || '.' || table_name || '.' || column_name from information_schema.columns "
+        "where column_name in ('buyer_id', 'content') and table_schema not in ('raw') "
+        "and not table_name like 'base_chat__%' and table_name <> 'stg_chat__messages'",
+    )
+    assert where_found == []
+    # content stays in the clean staging messages (for topic rules); buyer_id does not
+    assert query(built, "select count(*) from information_schema.columns where column_name = 'buyer_id' "
+                 "and table_name = 'stg_chat__messages'")[0][0] == 0
     buyer_keys = {row[0] for row in query(built, "select distinct buyer_key from marts.fct_sessions")}
-    raw_buyers = {row[0] for row in query(built, "select distinct buyer_id from staging.stg_chat__messages")}
-    assert not buyer_keys & raw_buyers
+    raw_buyers = {row[0] for row in query(built, "select distinct buyer_id from staging.base_chat__messages")}
+    assert buyer_keys and raw_buyers and not buyer_keys & raw_buyers
 
 
 def test_parquet_export_gives_the_same_marts(tmp_path: Path, built: Path) -> None:
@@ -90,6 +98,22 @@ def test_missing_required_column_is_named(tmp_path: Path, small_export: Path) ->
     assert result.returncode != 0
     assert "column 'timezone' is missing from" in result.output
     assert "Traceback" not in result.output
+
+
+def test_invalid_variables_are_all_named_before_any_model(tmp_path: Path) -> None:
+    bad = {
+        "session_timeout_hours": -1,
+        "response_window_hours": "a day",
+        "rating_window_days": 0,
+        "satisfied_min_stars": 4.5,
+        "max_quarantined_share": 5,
+        "build_time": "yesterday",
+    }
+    result = run_dbt(["build"], tmp_path, extra_vars=bad)
+    assert result.returncode != 0
+    for name in bad:
+        assert f"- {name} must be" in result.output
+    assert "Traceback" not in result.output and "OK created" not in result.output
 
 
 def test_raw_data_dir_that_is_not_a_folder_is_refused(tmp_path: Path) -> None:
@@ -186,16 +210,42 @@ def test_zero_byte_file_stops_with_a_clear_message(tmp_path: Path, small_export:
 
 
 @pytest.mark.parametrize(
-    ("bad_line", "expected"),
-    [("A98,S0001,x,agent,one too many", "CSV Error on Line: 5"), ('A99,S0001,"unbalanced,agent', "CSV Error on Line: 5")],
+    ("bad_line", "position"),
+    [
+        ("A98,S0001,x,agent,one too many", 4),
+        # an unbalanced quote runs to the end of the file, so it is put last here
+        ('A99,S0001,"unbalanced,agent', None),
+    ],
 )
-def test_malformed_line_stops_before_any_model_naming_the_line(tmp_path: Path, small_export: Path, bad_line: str, expected: str) -> None:
+def test_malformed_line_is_quarantined_with_its_line_number(
+    tmp_path: Path, small_export: Path, built: Path, bad_line: str, position: int | None
+) -> None:
     export = tmp_path / "export"
     shutil.copytree(small_export, export)
     lines = (export / "agents.csv").read_text(encoding="utf-8").splitlines()
-    lines.insert(4, bad_line)
+    line_number = (position if position is not None else len(lines)) + 1
+    lines.insert(position if position is not None else len(lines), bad_line)
     (export / "agents.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = run_dbt(["build"], tmp_path, raw_data_dir=export)
+    # the build goes on; the reconciliation tests (raw = clean + quarantined + collapsed) pass
+    assert result.returncode == 0, result.output
+    rows = query(
+        tmp_path,
+        "select quarantine_detail from staging.stg_chat__quarantine "
+        "where source_table = 'agents' and quarantine_reason = 'malformed_line'",
+    )
+    assert len(rows) == 1
+    assert rows[0][0].startswith(f"line {line_number}: {bad_line}")
+    # every other agent line is read as in the build of the export without the bad line
+    clean_agents = "select agent_id from staging.stg_chat__agents order by agent_id"
+    assert query(tmp_path, clean_agents) == query(built, clean_agents)
+
+
+def test_malformed_line_stops_the_build_when_validation_is_off(tmp_path: Path, small_export: Path) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(small_export, export)
+    with (export / "agents.csv").open("a", encoding="utf-8") as agents:
+        agents.write("A98,S0001,x,agent,one too many\n")
+    result = run_dbt(["build"], tmp_path, raw_data_dir=export, extra_vars={"validate_raw_csv": False})
     assert result.returncode != 0
-    assert expected in result.output and bad_line in result.output
-    assert "Traceback" not in result.output and "OK created" not in result.output
+    assert "A98,S0001,x,agent,one too many" in result.output and "Traceback" not in result.output

@@ -76,16 +76,22 @@ def _agents_with(copy: Path, position: int, bad_line: str) -> None:
 
 def test_unbalanced_quote_is_named_with_its_line_number(copy: Path) -> None:
     _agents_with(copy, 25, 'A99,S0001,"unbalanced,agent')
-    problems = _problems(copy)
-    assert len(problems) == 1
-    assert "agents.csv cannot be read" in problems[0] and "Line: 26" in problems[0]
+    reports = {r.table: r for r in check_export(copy)}
+    assert reports["agents"].ok  # the build quarantines it
+    assert any("line 26 is malformed" in note and "unterminated quote" in note for note in reports["agents"].notes)
+    # 24 agents before it, then the bad line, which swallows the rest of the file
+    assert reports["agents"].rows == 25
 
 
 def test_line_with_too_many_fields_is_named(copy: Path) -> None:
     _agents_with(copy, 10, "A98,S0001,x,agent,one too many")
-    problems = _problems(copy)
-    assert len(problems) == 1
-    assert "agents.csv cannot be read" in problems[0] and "Line: 11" in problems[0]
+    reports = {r.table: r for r in check_export(copy)}
+    assert reports["agents"].ok
+    assert [note for note in reports["agents"].notes if "malformed" in note] == [
+        "line 11 is malformed (Expected Number of Columns: 4 Found: 5): the build quarantines it "
+        "(reason malformed_line); an unbalanced quote takes the rest of the file with it"
+    ]
+    assert reports["agents"].rows == 41
 
 
 def test_bom_and_crlf_are_read(copy: Path) -> None:
@@ -97,3 +103,11 @@ def test_bom_and_crlf_are_read(copy: Path) -> None:
 
 def test_not_a_folder(tmp_path: Path) -> None:
     assert any("is not a folder" in p for p in _problems(tmp_path / "missing"))
+
+
+def test_line_with_too_few_fields_is_named_once(copy: Path) -> None:
+    _agents_with(copy, 3, "A97,S0001")
+    reports = {r.table: r for r in check_export(copy)}
+    malformed = [note for note in reports["agents"].notes if "malformed" in note]
+    assert len(malformed) == 1 and malformed[0].startswith("line 4 is malformed")
+    assert reports["agents"].rows == 41

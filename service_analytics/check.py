@@ -2,9 +2,10 @@
 
 Checks what would stop `dbt build` (the warehouse reads the files the same way, with the
 same DuckDB reader options): the folder exists, every table of the raw contract is there
-as `<table>.csv` or `<table>.parquet`, the file can be read to the end, and every
-required column is present. Bad *rows* are not problems here: the build quarantines them
-with a reason (S9). Prints one line per table and exits 0 when the export can be built.
+as `<table>.csv` or `<table>.parquet`, the file has a header and can be read, and every
+required column is present. Bad *rows*, malformed CSV lines included, are not problems
+here: the build quarantines them with a reason (S9); malformed lines are listed as notes.
+Prints one line per table and exits 0 when the export can be built.
 """
 
 from __future__ import annotations
@@ -102,13 +103,37 @@ def check_table(folder: Path, table: RawTable, connection: duckdb.DuckDBPyConnec
         if extra:
             report.notes.append(f"extra column(s) ignored: {', '.join(extra)}")
         if not missing:
-            (report.rows,) = connection.execute(f"select count(*) from {reader_sql(report.file, header)}").fetchone() or (0,)
+            report.rows = count_rows(report, header, connection)
     except duckdb.Error as error:
         report.problems.append(
             f"{report.file} cannot be read: {first_line(error)}; fix or remove that line "
             "(an unbalanced quote, or more fields than the header)"
         )
     return report
+
+
+def count_rows(report: TableReport, header: list[str], connection: duckdb.DuckDBPyConnection) -> int:
+    """Rows of a readable file; a CSV's malformed lines become notes, as the build quarantines them."""
+    assert report.file is not None
+    reader = reader_sql(report.file, header)
+    if report.file.suffix == ".parquet":
+        (rows,) = connection.execute(f"select count(*) from {reader}").fetchone() or (0,)
+        return int(rows)
+    connection.execute("drop table if exists check_rejects; drop table if exists check_rejects_scan")
+    # fetchall: the rejects table is written when the scan finishes
+    ((rows,),) = connection.execute(
+        f"select count(*) from {reader[:-1]}, ignore_errors = true, store_rejects = true, "
+        "rejects_table = 'check_rejects', rejects_scan = 'check_rejects_scan')"
+    ).fetchall()
+    malformed = connection.execute(
+        "select line, min(error_message) from check_rejects group by line order by line"
+    ).fetchall()
+    for line, message in malformed:
+        report.notes.append(
+            f"line {line} is malformed ({message}): the build quarantines it (reason malformed_line); "
+            "an unbalanced quote takes the rest of the file with it"
+        )
+    return int(rows) + len(malformed)
 
 
 def check_export(folder: Path) -> list[TableReport]:

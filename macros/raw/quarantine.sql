@@ -57,6 +57,7 @@
 -#}
 {% macro quarantine_detail(required, timestamp_column=none, details=[]) -%}
     case
+        when quarantine_reason = 'malformed_line' then raw_malformed_line
         when quarantine_reason = 'missing_field' then {{ missing_fields_detail(required) }}
         when quarantine_reason = 'conflicting_duplicate' then cast(id_versions as varchar) || ' versions'
         {%- if timestamp_column %}

@@ -64,10 +64,18 @@
                 {% do select_list.append('cast(null as varchar) as ' ~ wanted) %}
             {% endif %}
         {% endfor %}
-        {% do run_query(
-            "create or replace view " ~ target.database ~ ".raw." ~ table ~ " as select "
-            ~ select_list | join(', ') ~ " from " ~ reader
-        ) %}
+        {% set view_sql = "select " ~ select_list | join(', ') ~ ", cast(null as varchar) as malformed_line from " ~ reader %}
+        {% if not file.endswith('.parquet') and var('validate_raw_csv', true) %}
+            {# the lines the strict read rejected come back as rows of their own, so
+               staging quarantines them (reason malformed_line) and nothing is lost #}
+            {% set null_columns = [] %}
+            {% for wanted in contract_columns(table) %}
+                {% do null_columns.append('cast(null as varchar) as ' ~ wanted) %}
+            {% endfor %}
+            {% set view_sql = view_sql ~ " union all select " ~ null_columns | join(', ')
+                ~ ", csv_line as malformed_line from " ~ target.database ~ ".raw." ~ table ~ "__malformed_lines" %}
+        {% endif %}
+        {% do run_query("create or replace view " ~ target.database ~ ".raw." ~ table ~ " as " ~ view_sql) %}
     {% endfor %}
     {{ return('') }}
 {% endmacro %}
@@ -75,9 +83,11 @@
 {#-
   read_csv over one export file with the header's own column names, every column text,
   and no dialect sniffing (a malformed line must not hide the header). Stops with a
-  clear message for an empty file and, when var validate_raw_csv is on, reads every line
-  strictly at the start of the run, so a malformed line (unbalanced quote, more fields
-  than the header) stops the run before any model with the file, line and text named.
+  clear message for an empty file. When var validate_raw_csv is on (the default), reads
+  every line once at the start of the run and keeps the malformed ones (unbalanced
+  quote, more fields than the header) with their line number and text, so staging
+  quarantines them (S9, reason malformed_line); when off, a malformed line stops the
+  model that reads it with DuckDB's message instead of being skipped.
 -#}
 {% macro csv_reader(file, table) %}
     {% set quoted_file = file | replace("'", "''") %}
@@ -94,11 +104,22 @@
         {% do columns.append("'" ~ name | trim | trim('"') | replace("'", "''") ~ "': 'VARCHAR'") %}
     {% endfor %}
     {% set reader = "read_csv('" ~ quoted_file ~ "', header = true, auto_detect = false, columns = {"
-        ~ columns | join(', ') ~ "}, " ~ dialect ~ ")" %}
+        ~ columns | join(', ') ~ "}, " ~ dialect ~ ", strict_mode = true" %}
     {% if var('validate_raw_csv', true) %}
-        {# a strict read of every line: a malformed line stops the run here, before any
-           model, with DuckDB's message naming the file, the line and its text #}
-        {% do run_query("select count(*) from (select * from " ~ reader ~ ")") %}
+        {# one read of every line that keeps the malformed ones (unbalanced quote, more
+           fields than the header) in raw.<table>__malformed_lines with their line number
+           and text; the view below skips exactly those lines and adds them back as rows #}
+        {% set rejects = table ~ "__rejects" %}
+        {% do run_query("drop table if exists " ~ rejects ~ "; drop table if exists " ~ rejects ~ "_scan") %}
+        {% do run_query("select count(*) from " ~ reader ~ ", ignore_errors = true, store_rejects = true, "
+            ~ "rejects_table = '" ~ rejects ~ "', rejects_scan = '" ~ rejects ~ "_scan')") %}
+        {% do run_query(
+            "create or replace table " ~ target.database ~ ".raw." ~ table ~ "__malformed_lines as "
+            ~ "select line as line_number, min(error_type) as error_type, min(error_message) as error_message, "
+            ~ "'line ' || line || ': ' || any_value(csv_line) as csv_line from " ~ rejects
+            ~ " group by line order by line; drop table " ~ rejects ~ "; drop table " ~ rejects ~ "_scan"
+        ) %}
+        {{ return(reader ~ ", ignore_errors = true)") }}
     {% endif %}
-    {{ return(reader) }}
+    {{ return(reader ~ ")") }}
 {% endmacro %}

@@ -1,5 +1,5 @@
 {#-
-  S2: messages and session events of each (shop_id, buyer_id) pair as one stream, with
+  S2: messages and session events of each (shop_id, buyer_key) pair as one stream, with
   the tie order of S2 at one instant: buyer, bot, system, agent message, then assigned,
   then closed, then by id.
 -#}
@@ -8,7 +8,7 @@ with
 messages as (
     select
         shop_id,
-        buyer_id,
+        buyer_key,
         message_id,
         sent_at,
         sender_tie_rank,
@@ -23,7 +23,7 @@ messages as (
 session_events as (
     select
         shop_id,
-        buyer_id,
+        buyer_key,
         event_id,
         occurred_at,
         tie_rank,
@@ -36,7 +36,7 @@ session_events as (
 timeline as (
     select
         shop_id,
-        buyer_id,
+        buyer_key,
         'message' as row_type,
         message_id as row_id,
         sent_at as happened_at,
@@ -53,7 +53,7 @@ timeline as (
     union all
     select
         shop_id,
-        buyer_id,
+        buyer_key,
         'event' as row_type,
         event_id as row_id,
         occurred_at as happened_at,
@@ -71,7 +71,7 @@ timeline as (
 
 select
     shop_id,
-    buyer_id,
+    buyer_key,
     row_type,
     row_id,
     happened_at,

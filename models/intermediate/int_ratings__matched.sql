@@ -11,7 +11,7 @@ ratings as (
     select
         rating_id,
         shop_id,
-        buyer_id,
+        buyer_key,
         stars,
         rated_at
     from {{ ref('stg_chat__ratings') }}
@@ -21,7 +21,7 @@ sessions as (
     select
         session_id,
         shop_id,
-        buyer_id,
+        buyer_key,
         session_started_at,
         coalesce(session_ended_at, last_message_at) as rating_window_from
     from {{ ref('int_sessions__aggregated') }}
@@ -38,7 +38,7 @@ candidates as (
     from ratings
     inner join sessions
         on ratings.shop_id = sessions.shop_id
-            and ratings.buyer_id = sessions.buyer_id
+            and ratings.buyer_key = sessions.buyer_key
             and ratings.rated_at >= sessions.session_started_at
 ),
 
@@ -55,7 +55,7 @@ matched as (
     select
         ratings.rating_id,
         ratings.shop_id,
-        ratings.buyer_id,
+        ratings.buyer_key,
         ratings.stars,
         ratings.rated_at,
         case
@@ -76,7 +76,7 @@ ranked as (
 select
     rating_id,
     shop_id,
-    buyer_id,
+    buyer_key,
     stars,
     rated_at,
     session_id,

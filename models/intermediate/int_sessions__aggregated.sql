@@ -10,7 +10,7 @@ with
 sessionized as (
     select
         shop_id,
-        buyer_id,
+        buyer_key,
         segment_no,
         timeline_seq,
         happened_at,
@@ -36,7 +36,7 @@ session_rows as (
         max(case when is_message then happened_at end) over session_window as last_message_at,
         min(case when is_manual_reply then happened_at end) over session_window as first_manual_reply_at
     from sessionized
-    window session_window as (partition by shop_id, buyer_id, segment_no)
+    window session_window as (partition by shop_id, buyer_key, segment_no)
 ),
 
 members as (
@@ -48,7 +48,7 @@ members as (
 aggregated as (
     select
         shop_id,
-        buyer_id,
+        buyer_key,
         segment_no,
         min(case when is_buyer_message then happened_at end) as session_started_at,
         max(last_message_at) as last_message_at,
@@ -70,7 +70,7 @@ aggregated as (
         count(case when row_kind = 'system_notice' then 1 end) as system_notice_messages,
         count(case when row_kind = 'manual_reply' then 1 end) as manual_reply_messages
     from members
-    group by shop_id, buyer_id, segment_no
+    group by shop_id, buyer_key, segment_no
 ),
 
 closed as (
@@ -86,19 +86,11 @@ closed as (
         high_water_mark.high_water_mark_at
     from aggregated
     cross join high_water_mark
-),
-
-identified as (
-    select
-        *,
-        {{ buyer_key('buyer_id') }} as buyer_key
-    from closed
 )
 
 select
     {{ session_id('shop_id', 'buyer_key', 'session_started_at') }} as session_id,
     shop_id,
-    buyer_id,
     buyer_key,
     segment_no,
     session_started_at,
@@ -120,4 +112,4 @@ select
     auto_non_answer_messages,
     system_notice_messages,
     manual_reply_messages
-from identified
+from closed

@@ -9,7 +9,6 @@ sessions as (
     select
         session_id,
         shop_id,
-        buyer_id,
         buyer_key,
         session_started_at,
         last_message_at,
@@ -103,7 +102,6 @@ classified as (
 select
     session_id,
     shop_id,
-    buyer_id,
     buyer_key,
     date_day,
     session_started_at,

@@ -15,7 +15,7 @@ with
 timeline as (
     select
         shop_id,
-        buyer_id,
+        buyer_key,
         row_type,
         row_id,
         happened_at,
@@ -40,9 +40,9 @@ ordered as (
         max(case when is_close then happened_at end) over pair_before as last_close_at
     from timeline
     window
-        pair_order as (partition by shop_id, buyer_id order by happened_at, tie_rank, row_id),
+        pair_order as (partition by shop_id, buyer_key order by happened_at, tie_rank, row_id),
         pair_before as (
-            partition by shop_id, buyer_id order by happened_at, tie_rank, row_id
+            partition by shop_id, buyer_key order by happened_at, tie_rank, row_id
             rows between unbounded preceding and 1 preceding
         )
 ),
@@ -69,13 +69,13 @@ segmented as (
         max(case when is_buyer_message then happened_at end) over pair_running as last_buyer_message_at
     from breaks
     window pair_running as (
-        partition by shop_id, buyer_id order by timeline_seq rows between unbounded preceding and current row
+        partition by shop_id, buyer_key order by timeline_seq rows between unbounded preceding and current row
     )
 )
 
 select
     shop_id,
-    buyer_id,
+    buyer_key,
     row_type,
     row_id,
     happened_at,

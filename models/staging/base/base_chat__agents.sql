@@ -1,5 +1,5 @@
 {#- S9: every distinct raw agent, typed, with its quarantine reason. -#}
-{%- set raw_columns = contract_columns('agents') -%}
+{%- set raw_columns = contract_columns('agents') + ['malformed_line'] -%}
 {%- set required = contract_columns('agents', required_only=true) -%}
 
 with
@@ -37,6 +37,7 @@ checked as (
     select
         typed.*,
         {{ first_failing_check([
+            ['raw_malformed_line is not null', 'malformed_line'],
             [any_missing(required), 'missing_field'],
             ['id_versions > 1', 'conflicting_duplicate'],
             ['role not in (select role from agent_roles)', 'unknown_agent_role'],

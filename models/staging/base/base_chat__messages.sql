@@ -1,5 +1,5 @@
 {#- S1, S9: every distinct raw message, typed, classified, with its quarantine reason. -#}
-{%- set raw_columns = contract_columns('chat_messages') -%}
+{%- set raw_columns = contract_columns('chat_messages') + ['malformed_line'] -%}
 {%- set required = contract_columns('chat_messages', required_only=true) -%}
 
 with
@@ -76,6 +76,7 @@ checked as (
     select
         *,
         {{ first_failing_check([
+            ['raw_malformed_line is not null', 'malformed_line'],
             [any_missing(required), 'missing_field'],
             ['id_versions > 1', 'conflicting_duplicate'],
             ['parsed_sent_at is null', 'unparseable_timestamp'],

@@ -1,5 +1,5 @@
 {#- S7, S9: every distinct raw rating, typed, with its quarantine reason. -#}
-{%- set raw_columns = contract_columns('session_ratings') -%}
+{%- set raw_columns = contract_columns('session_ratings') + ['malformed_line'] -%}
 {%- set required = contract_columns('session_ratings', required_only=true) -%}
 
 with
@@ -36,6 +36,7 @@ checked as (
         typed.*,
         case when {{ is_integer_text('stars') }} then cast(typed.stars as integer) end as parsed_stars,
         {{ first_failing_check([
+            ['raw_malformed_line is not null', 'malformed_line'],
             [any_missing(required), 'missing_field'],
             ['id_versions > 1', 'conflicting_duplicate'],
             ['parsed_rated_at is null', 'unparseable_timestamp'],

@@ -1,5 +1,5 @@
 {#- S2, S9: every distinct raw routing event, typed, with its quarantine reason. -#}
-{%- set raw_columns = contract_columns('chat_session_events') -%}
+{%- set raw_columns = contract_columns('chat_session_events') + ['malformed_line'] -%}
 {%- set required = contract_columns('chat_session_events', required_only=true) -%}
 
 with
@@ -56,6 +56,7 @@ checked as (
     select
         *,
         {{ first_failing_check([
+            ['raw_malformed_line is not null', 'malformed_line'],
             [any_missing(required), 'missing_field'],
             ['id_versions > 1', 'conflicting_duplicate'],
             ['parsed_occurred_at is null', 'unparseable_timestamp'],

@@ -1,5 +1,5 @@
 {#- S9: every distinct raw shop, typed, with its quarantine reason. -#}
-{%- set raw_columns = contract_columns('shops') -%}
+{%- set raw_columns = contract_columns('shops') + ['malformed_line'] -%}
 {%- set required = contract_columns('shops', required_only=true) -%}
 
 with
@@ -33,6 +33,7 @@ checked as (
     select
         typed.*,
         {{ first_failing_check([
+            ['raw_malformed_line is not null', 'malformed_line'],
             [any_missing(required), 'missing_field'],
             ['id_versions > 1', 'conflicting_duplicate'],
             ['timezone not in (select name from timezones)', 'unknown_timezone'],

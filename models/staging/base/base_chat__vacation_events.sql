@@ -1,5 +1,5 @@
 {#- S3, S9: every distinct raw vacation switch, typed, with its quarantine reason. -#}
-{%- set raw_columns = contract_columns('shop_vacation_events') -%}
+{%- set raw_columns = contract_columns('shop_vacation_events') + ['malformed_line'] -%}
 {%- set required = contract_columns('shop_vacation_events', required_only=true) -%}
 
 with
@@ -50,6 +50,7 @@ checked as (
     select
         *,
         {{ first_failing_check([
+            ['raw_malformed_line is not null', 'malformed_line'],
             [any_missing(required), 'missing_field'],
             ['id_versions > 1', 'conflicting_duplicate'],
             ['parsed_occurred_at is null', 'unparseable_timestamp'],
