@@ -12,6 +12,11 @@
             {% do problems.append(name ~ " must be a positive number, got '" ~ var(name) ~ "'") %}
         {% endif %}
     {% endfor %}
+    {% set lookback = number_or_none(var('incremental_lookback_hours')) %}
+    {% set longest_wait = [number_or_none(var('session_timeout_hours')) or 0, number_or_none(var('response_window_hours')) or 0] | max %}
+    {% if lookback is none or lookback < longest_wait %}
+        {% do problems.append("incremental_lookback_hours must be a number of hours at least session_timeout_hours and response_window_hours (" ~ longest_wait ~ "), got '" ~ var('incremental_lookback_hours') ~ "'") %}
+    {% endif %}
     {% set stars = number_or_none(var('satisfied_min_stars')) %}
     {% if stars is none or stars != stars | int or stars < 1 or stars > 5 %}
         {% do problems.append("satisfied_min_stars must be a whole number of stars from 1 to 5, got '" ~ var('satisfied_min_stars') ~ "'") %}

@@ -5,6 +5,8 @@
   session: the latest counts (is_counted). A rating with no such session is rejected
   with reason rating_without_session and kept here, not dropped (S9).
 -#}
+{{ pair_incremental_config() }}
+-- depends_on: {{ ref('stg_chat__messages') }}, {{ ref('stg_chat__session_events') }}, {{ ref('stg_chat__ratings') }}
 with
 
 ratings as (
@@ -14,7 +16,8 @@ ratings as (
         buyer_key,
         stars,
         rated_at
-    from {{ ref('stg_chat__ratings') }}
+    from {{ ref('stg_chat__ratings') }} as clean_ratings
+    where {{ is_changed_pair('clean_ratings', 'rated_at') }}
 ),
 
 sessions as (
@@ -24,7 +27,8 @@ sessions as (
         buyer_key,
         session_started_at,
         coalesce(session_ended_at, last_message_at) as rating_window_from
-    from {{ ref('int_sessions__aggregated') }}
+    from {{ ref('int_sessions__aggregated') }} as aggregated_sessions
+    where {{ is_changed_pair('aggregated_sessions', 'rated_at') }}
 ),
 
 candidates as (

@@ -5,6 +5,8 @@
   follow S2.2 and S2.6 (open when the last message is less than the timeout before the
   high-water mark and no close came).
 -#}
+{{ pair_incremental_config() }}
+-- depends_on: {{ ref('stg_chat__messages') }}, {{ ref('stg_chat__session_events') }}, {{ ref('stg_chat__ratings') }}
 with
 
 sessionized as (
@@ -22,8 +24,8 @@ sessionized as (
         is_assignment,
         is_close,
         agent_id
-    from {{ ref('int_sessions__sessionized') }}
-    where is_in_session
+    from {{ ref('int_sessions__sessionized') }} as sessionized_rows
+    where is_in_session and {{ is_changed_pair('sessionized_rows', 'last_message_at') }}
 ),
 
 high_water_mark as (

@@ -3,6 +3,8 @@
   exclusion (S3), smart resolution and response status (S4), attribution (S5) and the
   counted rating (S7).
 -#}
+{{ pair_incremental_config() }}
+-- depends_on: {{ ref('stg_chat__messages') }}, {{ ref('stg_chat__session_events') }}, {{ ref('stg_chat__ratings') }}
 with
 
 sessions as (
@@ -26,7 +28,8 @@ sessions as (
         auto_non_answer_messages,
         system_notice_messages,
         manual_reply_messages
-    from {{ ref('int_sessions__aggregated') }}
+    from {{ ref('int_sessions__aggregated') }} as aggregated_sessions
+    where {{ is_changed_pair('aggregated_sessions', 'last_message_at') }}
 ),
 
 shops as (
@@ -108,7 +111,6 @@ select
     last_message_at,
     session_ended_at,
     close_reason,
-    high_water_mark_at,
     is_vacation_excluded,
     is_smart_resolved,
     response_status,

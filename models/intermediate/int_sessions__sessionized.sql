@@ -10,6 +10,8 @@
   before it, no close came between the last message and it, and it is earlier than the
   session's last message plus the timeout (checked in int_sessions__aggregated).
 -#}
+{{ pair_incremental_config() }}
+-- depends_on: {{ ref('stg_chat__messages') }}, {{ ref('stg_chat__session_events') }}, {{ ref('stg_chat__ratings') }}
 with
 
 timeline as (
@@ -28,7 +30,8 @@ timeline as (
         is_assignment,
         is_close,
         agent_id
-    from {{ ref('int_chat__timeline') }}
+    from {{ ref('int_chat__timeline') }} as timeline_rows
+    where {{ is_changed_pair('timeline_rows', 'happened_at') }}
 ),
 
 -- pass 1: what came before each row in its pair

@@ -1,4 +1,6 @@
 {#- One row per session (marts-contract.md), every outcome of S2 to S7; no raw buyer id. -#}
+{{ pair_incremental_config() }}
+-- depends_on: {{ ref('stg_chat__messages') }}, {{ ref('stg_chat__session_events') }}, {{ ref('stg_chat__ratings') }}
 with
 
 outcomes as (
@@ -27,7 +29,8 @@ outcomes as (
         auto_non_answer_messages,
         system_notice_messages,
         manual_reply_messages
-    from {{ ref('int_sessions__outcomes') }}
+    from {{ ref('int_sessions__outcomes') }} as session_outcomes
+    where {{ is_changed_pair('session_outcomes', 'last_message_at') }}
 )
 
 select

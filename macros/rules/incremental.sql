@@ -1,0 +1,69 @@
+{#-
+  Incremental builds by buyer pair (issue 5, docs/decisions.md D18).
+
+  Every output row of the session models depends only on its (shop_id, buyer_key)
+  pair's own messages, events and ratings, on its shop (time zone, vacations) and on the
+  high-water mark. So a daily run recomputes, from their whole history, exactly the
+  pairs with a clean message, session event or rating at or after the cutoff, and
+  replaces their rows (delete+insert on the pair); every other pair's rows stay.
+
+  The cutoff is the latest time already in the model's own table less
+  var incremental_lookback_hours. The lookback must cover what can still change for a
+  pair with nothing new: a session still open (session_timeout_hours) and a session
+  still awaiting its reply (response_window_hours); validate_vars enforces that. Rows
+  arriving later than the lookback (after the day they belong to), a changed shop time
+  zone or a late vacation switch need `dbt build --full-refresh`.
+-#}
+
+{% macro incremental_lookback_seconds() -%}
+    {{ positive_number_var('incremental_lookback_hours') * 3600 }}
+{%- endmacro %}
+
+{#- The model's cutoff: the latest `time_column` of its own table less the lookback; an
+    empty table gives no cutoff, so every pair is recomputed. -#}
+{% macro incremental_cutoff(time_column) -%}
+    (
+        select coalesce(
+            {{ add_seconds('max(' ~ time_column ~ ')', '-' ~ incremental_lookback_seconds()) }},
+            cast('1900-01-01' as timestamp)
+        )
+        from {{ this }}
+    )
+{%- endmacro %}
+
+{#- The pairs with anything at or after the cutoff. The models that call this also
+    carry `-- depends_on:` lines for the three staging models, since dbt does not see
+    refs that are rendered only on incremental runs. -#}
+{% macro changed_pairs(time_column) -%}
+    {%- set cutoff = incremental_cutoff(time_column) -%}
+    select shop_id, buyer_key from {{ ref('stg_chat__messages') }} where sent_at >= {{ cutoff }}
+    union
+    select shop_id, buyer_key from {{ ref('stg_chat__session_events') }} where occurred_at >= {{ cutoff }}
+    union
+    select shop_id, buyer_key from {{ ref('stg_chat__ratings') }} where rated_at >= {{ cutoff }}
+{%- endmacro %}
+
+{#- A condition that holds for the rows of `relation_alias` that belong to a changed
+    pair on incremental runs, and for every row on full builds. -#}
+{% macro is_changed_pair(relation_alias, time_column) -%}
+    {%- if this is not none and is_incremental() -%}
+    exists (
+        select 1
+        from ({{ changed_pairs(time_column) }}) as changed_pairs
+        where changed_pairs.shop_id = {{ relation_alias }}.shop_id
+            and changed_pairs.buyer_key = {{ relation_alias }}.buyer_key
+    )
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The config every pair-incremental model shares. -#}
+{% macro pair_incremental_config() -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['shop_id', 'buyer_key'],
+        on_schema_change='fail'
+    ) }}
+{%- endmacro %}

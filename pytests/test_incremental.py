@@ -1,0 +1,82 @@
+"""Issue 5: an export built in daily parts, incrementally, equals a full refresh of it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dbt_runner import query, run_dbt
+from service_analytics.check import reader_sql
+from service_analytics.history import write_history
+from test_build_end_to_end import MARTS, _marts_fingerprint, built, small_export  # noqa: F401  (fixtures)
+
+BUILD = ["build", "--resource-type", "seed", "--resource-type", "model"]
+INCREMENTAL_MODELS = (
+    "int_sessions__sessionized",
+    "int_sessions__aggregated",
+    "int_ratings__matched",
+    "int_sessions__outcomes",
+    "fct_sessions",
+)
+
+
+def _last_day(export: Path) -> date:
+    """The export's last full day (the few far-future rows of the bad-row mix excluded)."""
+    with duckdb.connect() as connection:
+        (day,) = connection.execute(
+            f"select max(day) from (select try_cast(left(sent_at, 10) as date) as day, count(*) as messages "
+            f"from {reader_sql(export / 'chat_messages.csv')} group by 1) where messages >= 10"
+        ).fetchone() or (None,)
+    assert isinstance(day, date)
+    return day
+
+
+def test_daily_parts_built_incrementally_equal_a_full_refresh(small_export: Path, built: Path, tmp_path: Path) -> None:  # noqa: F811
+    last_day = _last_day(small_export)
+    parts = [tmp_path / "until_minus_3", tmp_path / "until_minus_1"]
+    write_history(small_export, parts[0], last_day - timedelta(days=3))
+    write_history(small_export, parts[1], last_day - timedelta(days=1))
+    first = run_dbt(BUILD, tmp_path, raw_data_dir=parts[0])
+    assert first.returncode == 0, first.output[-4000:]
+    sessions_before = query(tmp_path, "select count(*) from marts.fct_sessions")[0][0]
+    for export in (parts[1], small_export):
+        later = run_dbt(BUILD, tmp_path, raw_data_dir=export)
+        assert later.returncode == 0, later.output[-4000:]
+        for model in INCREMENTAL_MODELS:
+            assert "OK created sql incremental model" in later.output and model in later.output
+    assert query(tmp_path, "select count(*) from marts.fct_sessions")[0][0] > sessions_before
+    incremental, full = _marts_fingerprint(tmp_path), _marts_fingerprint(built)
+    assert set(full) >= set(MARTS)
+    for table in full:
+        assert incremental[table] == full[table], f"{table} differs from a full refresh"
+
+    # --full-refresh always works, and gives the same marts again
+    refreshed = run_dbt([*BUILD, "--full-refresh"], tmp_path, raw_data_dir=small_export)
+    assert refreshed.returncode == 0, refreshed.output[-4000:]
+    assert _marts_fingerprint(tmp_path) == full
+
+
+def test_lookback_shorter_than_the_session_timeout_is_refused(tmp_path: Path) -> None:
+    result = run_dbt(["build"], tmp_path, extra_vars={"incremental_lookback_hours": 24})
+    assert result.returncode != 0
+    assert "incremental_lookback_hours must be a number of hours at least" in result.output
+
+
+@pytest.mark.parametrize("days_before_end", [1])
+def test_history_holds_only_earlier_rows(small_export: Path, tmp_path: Path, days_before_end: int) -> None:  # noqa: F811
+    before = _last_day(small_export) - timedelta(days=days_before_end)
+    counts = write_history(small_export, tmp_path / "history", before)
+    with duckdb.connect() as connection:
+        (later,) = connection.execute(
+            f"select count(*) from {reader_sql(tmp_path / 'history' / 'chat_messages.csv')} "
+            f"where left(sent_at, 10) >= '{before.isoformat()}'"
+        ).fetchone() or (0,)
+        (all_rows,) = connection.execute(
+            f"select count(*) from {reader_sql(small_export / 'chat_messages.csv')}"
+        ).fetchone() or (0,)
+    assert later == 0
+    assert 0 < counts["chat_messages"] < all_rows
+    assert counts["shops"] > 0 and counts["agents"] > 0

@@ -1,0 +1,57 @@
+"""The first part of an export: every row before a given day, as a daily delivery would
+have had it. Used to test and measure incremental runs (issue 5): build the history,
+then the whole export incrementally, and compare with a full refresh.
+
+Rows are split on the text of their own timestamp column (its first ten characters,
+`YYYY-MM-DD`): a row belongs to the history when that date is earlier than `before`.
+Rows whose timestamp is not a date (they are quarantined either way) go with the rest.
+The reference tables (shops, agents) are copied whole. The format (CSV or Parquet) is
+kept; CSV is rewritten with DuckDB, so quoting may differ from the original, values do not.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from service_analytics.check import csv_header, reader_sql, sql_literal
+from service_analytics.contract import RAW_TABLES, RawTable
+
+
+def time_column(table: RawTable) -> str | None:
+    """The table's own timestamp column (the contract's first `*_at` column), if any."""
+    return next((column for column in table.columns if column.endswith("_at")), None)
+
+
+def table_file(folder: Path, table: RawTable) -> Path:
+    for suffix in (".csv", ".parquet"):
+        if (folder / f"{table.name}{suffix}").is_file():
+            return folder / f"{table.name}{suffix}"
+    raise FileNotFoundError(f"{folder} has no {table.name}.csv or {table.name}.parquet")
+
+
+def write_history(source: Path, dest: Path, before: date) -> dict[str, int]:
+    """Write the rows of `source` dated before `before` to `dest`; returns rows per table."""
+    dest.mkdir(parents=True, exist_ok=True)
+    written: dict[str, int] = {}
+    with duckdb.connect() as connection:
+        for table in RAW_TABLES:
+            file = table_file(source, table)
+            header = csv_header(file, connection) if file.suffix == ".csv" else None
+            column = time_column(table)
+            where = ""
+            if column is not None and (header is None or column in header):
+                day = f"left(trim(cast({column} as varchar)), 10)"
+                where = f"where {day} similar to '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}' and {day} < '{before.isoformat()}'"
+            target = dest / file.name
+            options = "format parquet" if file.suffix == ".parquet" else "format csv, header true"
+            connection.execute(
+                f"copy (select * from {reader_sql(file, header)} {where}) to {sql_literal(str(target))} ({options})"
+            )
+            (count,) = connection.execute(
+                f"select count(*) from {reader_sql(target, csv_header(target, connection) if target.suffix == '.csv' else None)}"
+            ).fetchone() or (0,)
+            written[table.name] = int(count)
+    return written
