@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from service_analytics.bench import BenchResult, Step, export_for, format_result, measure
+from service_analytics.bench import BenchResult, Step, export_for, format_result, history_for, measure
+from service_analytics.history import last_full_day
 
 
 def test_measure_reports_time_exit_code_and_its_own_peak_memory() -> None:
@@ -27,8 +28,21 @@ def test_export_is_generated_once_per_parameters(tmp_path: Path) -> None:
 
 def test_table_shows_every_figure() -> None:
     step = Step("x", 2.0, 100.0, 0)
-    result = BenchResult("t", "m", 1000, 100, 2, 3, "csv", Step("floor", 0.5, 50.0, 0), step, Step("tests", 1.0, 80.0, 1), "n/a")
+    result = BenchResult(
+        "t", "m", 1000, 100, 2, 3, "csv", Step("floor", 0.5, 50.0, 0), step, Step("tests", 1.0, 80.0, 1),
+        Step("history", 1.8, 90.0, 0), Step("incremental", 0.3, 60.0, 0),
+    )
     text = format_result(result)
     assert "500" in text  # messages per second: 1000 / 2.0
     assert "4.0x" in text  # models / floor
+    assert "15.0%" in text  # incremental day / full build: 0.3 / 2.0
     assert "FAILED, exit 1" in text
+
+
+def test_history_for_the_incremental_day_is_cached_and_earlier(tmp_path: Path) -> None:
+    export = export_for(2, 4, 400, "parquet", 1, tmp_path)
+    history = history_for(export)
+    assert history.name == f"{export.name}-before-{last_full_day(export).isoformat()}"
+    stamp = (history / "chat_messages.parquet").stat().st_mtime_ns
+    assert history_for(export) == history and (history / "chat_messages.parquet").stat().st_mtime_ns == stamp
+    assert last_full_day(history) < last_full_day(export)

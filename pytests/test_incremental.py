@@ -10,7 +10,7 @@ import pytest
 
 from dbt_runner import query, run_dbt
 from service_analytics.check import reader_sql
-from service_analytics.history import write_history
+from service_analytics.history import last_full_day, write_history
 from test_build_end_to_end import MARTS, _marts_fingerprint, built, small_export  # noqa: F401  (fixtures)
 
 BUILD = ["build", "--resource-type", "seed", "--resource-type", "model"]
@@ -23,19 +23,8 @@ INCREMENTAL_MODELS = (
 )
 
 
-def _last_day(export: Path) -> date:
-    """The export's last full day (the few far-future rows of the bad-row mix excluded)."""
-    with duckdb.connect() as connection:
-        (day,) = connection.execute(
-            f"select max(day) from (select try_cast(left(sent_at, 10) as date) as day, count(*) as messages "
-            f"from {reader_sql(export / 'chat_messages.csv')} group by 1) where messages >= 10"
-        ).fetchone() or (None,)
-    assert isinstance(day, date)
-    return day
-
-
 def test_daily_parts_built_incrementally_equal_a_full_refresh(small_export: Path, built: Path, tmp_path: Path) -> None:  # noqa: F811
-    last_day = _last_day(small_export)
+    last_day = last_full_day(small_export)
     parts = [tmp_path / "until_minus_3", tmp_path / "until_minus_1"]
     write_history(small_export, parts[0], last_day - timedelta(days=3))
     write_history(small_export, parts[1], last_day - timedelta(days=1))
@@ -67,7 +56,7 @@ def test_lookback_shorter_than_the_session_timeout_is_refused(tmp_path: Path) ->
 
 @pytest.mark.parametrize("days_before_end", [1])
 def test_history_holds_only_earlier_rows(small_export: Path, tmp_path: Path, days_before_end: int) -> None:  # noqa: F811
-    before = _last_day(small_export) - timedelta(days=days_before_end)
+    before = last_full_day(small_export) - timedelta(days=days_before_end)
     counts = write_history(small_export, tmp_path / "history", before)
     with duckdb.connect() as connection:
         (later,) = connection.execute(

@@ -24,6 +24,7 @@ from pathlib import Path
 from service_analytics.check import reader_sql
 from service_analytics.contract import PROJECT_ROOT
 from service_analytics.generate import GenerateConfig, generate
+from service_analytics.history import last_full_day, write_history
 
 
 @dataclass
@@ -46,7 +47,14 @@ class BenchResult:
     floor: Step
     models: Step
     tests: Step
-    incremental: str
+    history: Step | None
+    incremental: Step | None
+
+    @property
+    def incremental_vs_full(self) -> float | None:
+        if self.incremental is None or not self.models.seconds:
+            return None
+        return self.incremental.seconds / self.models.seconds
 
     @property
     def messages_per_second(self) -> float:
@@ -99,6 +107,16 @@ def export_for(shops: int, days: int, messages: int, fmt: str, seed: int, cache:
     return folder
 
 
+def history_for(export: Path) -> Path:
+    """The export less its last day (cached beside it), for the incremental measurement."""
+    last_day = last_full_day(export)
+    folder = export.parent / f"{export.name}-before-{last_day.isoformat()}"
+    if not (folder / ".complete").exists():
+        write_history(export, folder, last_day)
+        (folder / ".complete").write_text("ok\n")
+    return folder
+
+
 def run_bench(shops: int, days: int, messages: int, fmt: str = "parquet", seed: int = 42, out: Path | None = None) -> BenchResult:
     bench_dir = out or PROJECT_ROOT / "bench"
     export = export_for(shops, days, messages, fmt, seed, bench_dir / "cache")
@@ -121,7 +139,13 @@ def run_bench(shops: int, days: int, messages: int, fmt: str = "parquet", seed: 
     variables = ["--vars", f"{{raw_data_dir: '{export}'}}"]
     messages_file = next(export.glob("chat_messages.*"))
     floor = measure("floor", [sys.executable, "-c", FLOOR.format(memory=memory, reader=reader_sql(messages_file).replace('"', '\\"'))], env)
-    models = measure("models", [dbt, "build", "--resource-type", "seed", "--resource-type", "model", *variables], env)
+    # The incremental day: build every day but the last, then run again with the whole
+    # export; then a full refresh of the whole export in the same warehouse, then the tests.
+    history_dir = history_for(export)
+    build = [dbt, "build", "--resource-type", "seed", "--resource-type", "model"]
+    history = measure("history", [*build, "--vars", f"{{raw_data_dir: '{history_dir}'}}"], env)
+    incremental = measure("incremental", [*build, *variables], env) if history.returncode == 0 else None
+    models = measure("models", [*build, "--full-refresh", *variables], env)
     tests = measure("tests", [dbt, "test", *variables], env)
     import duckdb
 
@@ -143,10 +167,21 @@ def run_bench(shops: int, days: int, messages: int, fmt: str = "parquet", seed: 
         floor=floor,
         models=models,
         tests=tests,
-        incremental="n/a: the models are not incremental yet (issue 5)",
+        history=history,
+        incremental=incremental,
     )
     with (bench_dir / "results.jsonl").open("a", encoding="utf-8") as f:
-        f.write(json.dumps({**asdict(result), "messages_per_second": result.messages_per_second, "models_vs_floor": result.models_vs_floor}) + "\n")
+        f.write(
+            json.dumps(
+                {
+                    **asdict(result),
+                    "messages_per_second": result.messages_per_second,
+                    "models_vs_floor": result.models_vs_floor,
+                    "incremental_vs_full": result.incremental_vs_full,
+                }
+            )
+            + "\n"
+        )
     return result
 
 
@@ -168,7 +203,16 @@ def format_result(result: BenchResult) -> str:
         ("full build: data + unit tests", f"{result.tests.seconds:8.1f} s   peak {result.tests.peak_rss_mib:7.0f} MiB{ok(result.tests)}"),
         ("messages per second (models)", f"{result.messages_per_second:,.0f}"),
         ("models / floor", f"{result.models_vs_floor:.1f}x"),
-        ("incremental day / full build", result.incremental),
+        (
+            "incremental: one new day",
+            f"{result.incremental.seconds:8.1f} s   peak {result.incremental.peak_rss_mib:7.0f} MiB{ok(result.incremental)}"
+            if result.incremental
+            else "n/a (the build of the earlier days failed)",
+        ),
+        (
+            "incremental day / full build",
+            f"{result.incremental_vs_full:.1%}" if result.incremental_vs_full is not None else "n/a",
+        ),
     ]
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)

@@ -32,6 +32,21 @@ def table_file(folder: Path, table: RawTable) -> Path:
     raise FileNotFoundError(f"{folder} has no {table.name}.csv or {table.name}.parquet")
 
 
+def last_full_day(folder: Path, min_messages: int = 10) -> date:
+    """The export's last day with at least `min_messages` messages (by the text of
+    sent_at), so that a few far-future rows of bad data do not count as a day."""
+    table = next(t for t in RAW_TABLES if t.name == "chat_messages")
+    file = table_file(folder, table)
+    with duckdb.connect() as connection:
+        (day,) = connection.execute(
+            "select max(day) from (select try_cast(left(cast(sent_at as varchar), 10) as date) as day, "
+            f"count(*) as messages from {reader_sql(file)} group by 1) where messages >= {min_messages}"
+        ).fetchone() or (None,)
+    if not isinstance(day, date):
+        raise ValueError(f"{file} has no day with {min_messages} or more messages")
+    return day
+
+
 def write_history(source: Path, dest: Path, before: date) -> dict[str, int]:
     """Write the rows of `source` dated before `before` to `dest`; returns rows per table."""
     dest.mkdir(parents=True, exist_ok=True)
