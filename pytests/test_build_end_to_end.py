@@ -143,12 +143,20 @@ def test_every_model_and_column_is_documented(built: Path, small_export: Path) -
     assert not missing, missing
 
 
-def _marts_fingerprint(workdir: Path) -> dict[str, tuple[object, ...]]:
-    tables = [row[0] for row in query(workdir, "select table_name from information_schema.tables where table_schema = 'marts' order by 1")]
+def _marts_fingerprint(workdir: Path, schema: str = "marts", like: str = "%") -> dict[str, tuple[object, ...]]:
+    """Row count and a hash of the sorted row hashes of every table of `schema`."""
+    tables = [
+        row[0]
+        for row in query(
+            workdir,
+            f"select table_name from information_schema.tables where table_schema = '{schema}' "
+            f"and table_type = 'BASE TABLE' and table_name like '{like}' order by 1",
+        )
+    ]
     fingerprint = {}
     for table in tables:
-        columns = [row[0] for row in query(workdir, f"select column_name from information_schema.columns where table_schema = 'marts' and table_name = '{table}' order by ordinal_position")]
-        row_hashes = f"select md5(cast(row({', '.join(columns)}) as varchar)) as h from marts.{table}"
+        columns = [row[0] for row in query(workdir, f"select column_name from information_schema.columns where table_schema = '{schema}' and table_name = '{table}' order by ordinal_position")]
+        row_hashes = f"select md5(cast(row({', '.join(columns)}) as varchar)) as h from {schema}.{table}"
         fingerprint[table] = query(workdir, f"select count(*), md5(string_agg(h, ',' order by h)) from ({row_hashes})")[0]
     return fingerprint
 

@@ -67,3 +67,42 @@
         on_schema_change='fail'
     ) }}
 {%- endmacro %}
+
+{#-
+  Incremental staging of the raw tables with a time (messages, session events,
+  ratings): a run re-checks every raw row whose id has a row dated within the lookback
+  (by the text of its timestamp, a day of slack for offsets) or not dated at all, and
+  replaces the base rows of those ids (delete+insert on id_key). The set is closed under
+  the id, so collapsed duplicates and conflicting versions are judged on all rows of an
+  id, exactly as a full build does.
+-#}
+{% macro raw_incremental_config() -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='id_key',
+        on_schema_change='fail'
+    ) }}
+{%- endmacro %}
+
+{#- The delete key of a base row: its trimmed id, with '' for a missing one. -#}
+{% macro id_key(id_expression) -%}
+    coalesce({{ id_expression }}, '')
+{%- endmacro %}
+
+{% macro is_recent_raw_id(source_relation, id_column, timestamp_column) -%}
+    {%- if this is not none and is_incremental() -%}
+    {%- set day_text = 'left(' ~ clean_text(timestamp_column) ~ ', 10)' -%}
+    {%- set cutoff_day = "(select cast(" ~ add_days(
+            'cast(' ~ add_seconds('max(' ~ timestamp_column ~ ')', '-' ~ incremental_lookback_seconds()) ~ ' as date)', -1
+        ) ~ " as varchar) from " ~ this ~ " where quarantine_reason is null)" -%}
+    {{ id_key(clean_text(id_column)) }} in (
+        select {{ id_key(clean_text(id_column)) }}
+        from {{ source_relation }}
+        where coalesce({{ day_text }} >= {{ cutoff_day }}, true)
+            or not coalesce({{ day_text }} similar to '[0-9]{4}-[0-9]{2}-[0-9]{2}', false)
+    )
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}

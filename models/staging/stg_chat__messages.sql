@@ -5,7 +5,7 @@ clean as (
     select
         message_id,
         shop_id,
-        buyer_id,
+        buyer_key,
         sender_role,
         agent_id,
         message_type,
@@ -23,7 +23,7 @@ clean as (
 select
     message_id,
     shop_id,
-    {{ buyer_key('buyer_id') }} as buyer_key,
+    buyer_key,
     sender_role,
     agent_id,
     message_type,

@@ -5,7 +5,7 @@ clean as (
     select
         rating_id,
         shop_id,
-        buyer_id,
+        buyer_key,
         stars,
         rated_at
     from {{ ref('base_chat__ratings') }}
@@ -15,7 +15,7 @@ clean as (
 select
     rating_id,
     shop_id,
-    {{ buyer_key('buyer_id') }} as buyer_key,
+    buyer_key,
     stars,
     rated_at
 from clean

@@ -5,7 +5,7 @@ clean as (
     select
         event_id,
         shop_id,
-        buyer_id,
+        buyer_key,
         event_type,
         agent_id,
         occurred_at,
@@ -18,7 +18,7 @@ clean as (
 select
     event_id,
     shop_id,
-    {{ buyer_key('buyer_id') }} as buyer_key,
+    buyer_key,
     event_type,
     agent_id,
     occurred_at,

@@ -1,4 +1,5 @@
 {#- S1, S9: every distinct raw message, typed, classified, with its quarantine reason. -#}
+{{ raw_incremental_config() }}
 {%- set raw_columns = contract_columns('chat_messages') + ['malformed_line'] -%}
 {%- set required = contract_columns('chat_messages', required_only=true) -%}
 
@@ -7,6 +8,7 @@ with
 source as (
     select {{ raw_columns | join(', ') }}
     from {{ source('chat', 'chat_messages') }}
+    where {{ is_recent_raw_id(source('chat', 'chat_messages'), 'message_id', 'sent_at') }}
 ),
 
 message_kinds as (
@@ -42,6 +44,7 @@ typed as (
         {{ clean_text('message_id') }} as message_id,
         {{ clean_text('shop_id') }} as shop_id,
         {{ clean_text('buyer_id') }} as buyer_id,
+        {{ buyer_key(clean_text('buyer_id')) }} as buyer_key,
         {{ normalise_code('sender_role') }} as sender_role,
         {{ clean_text('agent_id') }} as agent_id,
         {{ normalise_code('message_type') }} as message_type,
@@ -91,9 +94,11 @@ checked as (
 )
 
 select
+    {{ id_key('message_id') }} as id_key,
     message_id,
     shop_id,
     buyer_id,
+    buyer_key,
     sender_role,
     agent_id,
     message_type,

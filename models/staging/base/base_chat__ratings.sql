@@ -1,4 +1,5 @@
 {#- S7, S9: every distinct raw rating, typed, with its quarantine reason. -#}
+{{ raw_incremental_config() }}
 {%- set raw_columns = contract_columns('session_ratings') + ['malformed_line'] -%}
 {%- set required = contract_columns('session_ratings', required_only=true) -%}
 
@@ -7,6 +8,7 @@ with
 source as (
     select {{ raw_columns | join(', ') }}
     from {{ source('chat', 'session_ratings') }}
+    where {{ is_recent_raw_id(source('chat', 'session_ratings'), 'rating_id', 'rated_at') }}
 ),
 
 shops as (
@@ -22,6 +24,7 @@ typed as (
         {{ clean_text('rating_id') }} as rating_id,
         {{ clean_text('shop_id') }} as shop_id,
         {{ clean_text('buyer_id') }} as buyer_id,
+        {{ buyer_key(clean_text('buyer_id')) }} as buyer_key,
         {{ clean_text('stars') }} as stars,
         {{ clean_text('rated_at') }} as rated_at,
         {{ parse_iso_timestamp(clean_text('rated_at')) }} as parsed_rated_at,
@@ -49,9 +52,11 @@ checked as (
 )
 
 select
+    {{ id_key('rating_id') }} as id_key,
     rating_id,
     shop_id,
     buyer_id,
+    buyer_key,
     parsed_stars as stars,
     parsed_rated_at as rated_at,
     raw_rows,

@@ -1,4 +1,5 @@
 {#- S2, S9: every distinct raw routing event, typed, with its quarantine reason. -#}
+{{ raw_incremental_config() }}
 {%- set raw_columns = contract_columns('chat_session_events') + ['malformed_line'] -%}
 {%- set required = contract_columns('chat_session_events', required_only=true) -%}
 
@@ -7,6 +8,7 @@ with
 source as (
     select {{ raw_columns | join(', ') }}
     from {{ source('chat', 'chat_session_events') }}
+    where {{ is_recent_raw_id(source('chat', 'chat_session_events'), 'event_id', 'occurred_at') }}
 ),
 
 event_types as (
@@ -31,6 +33,7 @@ typed as (
         {{ clean_text('event_id') }} as event_id,
         {{ clean_text('shop_id') }} as shop_id,
         {{ clean_text('buyer_id') }} as buyer_id,
+        {{ buyer_key(clean_text('buyer_id')) }} as buyer_key,
         {{ normalise_code('event_type') }} as event_type,
         {{ clean_text('agent_id') }} as agent_id,
         {{ clean_text('occurred_at') }} as occurred_at,
@@ -69,9 +72,11 @@ checked as (
 )
 
 select
+    {{ id_key('event_id') }} as id_key,
     event_id,
     shop_id,
     buyer_id,
+    buyer_key,
     event_type,
     agent_id,
     parsed_occurred_at as occurred_at,
