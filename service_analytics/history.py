@@ -32,18 +32,20 @@ def table_file(folder: Path, table: RawTable) -> Path:
     raise FileNotFoundError(f"{folder} has no {table.name}.csv or {table.name}.parquet")
 
 
-def last_full_day(folder: Path, min_messages: int = 10) -> date:
-    """The export's last day with at least `min_messages` messages (by the text of
-    sent_at), so that a few far-future rows of bad data do not count as a day."""
+def last_full_day(folder: Path) -> date:
+    """The export's last real day: the latest day (by the text of sent_at) with at least
+    a tenth of the average day's messages, so that the few far-future or garbage
+    timestamps of bad rows do not count as a day."""
     table = next(t for t in RAW_TABLES if t.name == "chat_messages")
     file = table_file(folder, table)
     with duckdb.connect() as connection:
         (day,) = connection.execute(
-            "select max(day) from (select try_cast(left(cast(sent_at as varchar), 10) as date) as day, "
-            f"count(*) as messages from {reader_sql(file)} group by 1) where messages >= {min_messages}"
+            "with days as (select try_cast(left(cast(sent_at as varchar), 10) as date) as day, count(*) as messages "
+            f"from {reader_sql(file)} group by 1) "
+            "select max(day) from days where day is not null and messages >= 0.1 * (select avg(messages) from days)"
         ).fetchone() or (None,)
     if not isinstance(day, date):
-        raise ValueError(f"{file} has no day with {min_messages} or more messages")
+        raise ValueError(f"{file} has no day with messages")
     return day
 
 
