@@ -108,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--days", type=_positive_int, default=30, help="days in the export")
     bench.add_argument("--format", dest="fmt", choices=("csv", "parquet"), default="parquet", help="export file format")
     bench.add_argument("--seed", type=int, default=42, help="generator seed")
+    bench.add_argument(
+        "--skip-incremental",
+        action="store_true",
+        help="measure the full build only (no build of the earlier days and no incremental day): for the largest sizes",
+    )
     return parser
 
 
@@ -138,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "bench":
         from service_analytics.bench import format_result, run_bench
 
-        result = run_bench(args.shops, args.days, args.messages, args.fmt, args.seed)
+        result = run_bench(args.shops, args.days, args.messages, args.fmt, args.seed, incremental=not args.skip_incremental)
         print(format_result(result))
         return 0
     elif args.command == "publish":
