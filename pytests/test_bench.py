@@ -46,3 +46,18 @@ def test_history_for_the_incremental_day_is_cached_and_earlier(tmp_path: Path) -
     stamp = (history / "chat_messages.parquet").stat().st_mtime_ns
     assert history_for(export) == history and (history / "chat_messages.parquet").stat().st_mtime_ns == stamp
     assert last_full_day(history) < last_full_day(export)
+
+
+def test_bench_command_line_can_skip_the_incremental_day() -> None:
+    from service_analytics.cli import build_parser
+
+    args = build_parser().parse_args(["bench", "--messages", "50000000", "--shops", "5000", "--skip-incremental"])
+    assert args.skip_incremental and args.messages == 50_000_000
+    assert not build_parser().parse_args(["bench"]).skip_incremental
+
+
+def test_table_says_why_there_is_no_incremental_figure() -> None:
+    step = Step("x", 2.0, 100.0, 0)
+    result = BenchResult("t", "m", 1000, 100, 2, 3, "csv", Step("floor", 0.5, 50.0, 0), step, step, None, None)
+    assert result.incremental_vs_full is None
+    assert "n/a (--skip-incremental" in format_result(result)
