@@ -126,7 +126,7 @@ def run_bench(
     work.mkdir(parents=True, exist_ok=True)
     warehouse = work / "bench.duckdb"
     warehouse.unlink(missing_ok=True)
-    memory = os.environ.get("DBT_DUCKDB_MEMORY_LIMIT", "4GB")
+    memory = os.environ.get("DBT_DUCKDB_MEMORY_LIMIT", "3GB")
     env = {k: v for k, v in os.environ.items()}
     env.update(
         DBT_PROFILES_DIR=str(PROJECT_ROOT),
