@@ -111,3 +111,11 @@ def test_line_with_too_few_fields_is_named_once(copy: Path) -> None:
     malformed = [note for note in reports["agents"].notes if "malformed" in note]
     assert len(malformed) == 1 and malformed[0].startswith("line 4 is malformed")
     assert reports["agents"].rows == 41
+
+
+def test_unreadable_file_is_named(copy: Path) -> None:
+    (copy / "agents.csv").unlink()
+    (copy / "agents.parquet").write_bytes(b"not a parquet file at all")
+    problems = _problems(copy)
+    assert len(problems) == 1
+    assert "agents.parquet cannot be read" in problems[0] and "complete, uncompressed UTF-8 CSV or Parquet" in problems[0]

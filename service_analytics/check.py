@@ -106,8 +106,9 @@ def check_table(folder: Path, table: RawTable, connection: duckdb.DuckDBPyConnec
             report.rows = count_rows(report, header, connection)
     except duckdb.Error as error:
         report.problems.append(
-            f"{report.file} cannot be read: {first_line(error)}; fix or remove that line "
-            "(an unbalanced quote, or more fields than the header)"
+            # malformed lines are notes (count_rows); what is left is an unreadable file
+            f"{report.file} cannot be read: {first_line(error)}; check that it is a complete, "
+            "uncompressed UTF-8 CSV or Parquet file"
         )
     return report
 

@@ -15,19 +15,29 @@
   zone or a late vacation switch need `dbt build --full-refresh`.
 -#}
 
+{#- True on incremental runs of a model. `this` is checked first because unit tests
+    render models without one unless they give it. -#}
+{% macro is_incremental_run() -%}
+    {{ return(this is not none and is_incremental()) }}
+{%- endmacro %}
+
 {% macro incremental_lookback_seconds() -%}
     {{ positive_number_var('incremental_lookback_hours') * 3600 }}
 {%- endmacro %}
 
-{#- The model's cutoff: the latest `time_column` of its own table less the lookback; an
-    empty table gives no cutoff, so every pair is recomputed. -#}
-{% macro incremental_cutoff(time_column) -%}
+{#- The model's cutoff: the latest `time_column` of its own table (of the rows that
+    pass `where`, if given) less the lookback; an empty table gives 1900-01-01, so every
+    row is recomputed. -#}
+{% macro incremental_cutoff(time_column, where=none) -%}
     (
         select coalesce(
             {{ add_seconds('max(' ~ time_column ~ ')', '-' ~ incremental_lookback_seconds()) }},
             cast('1900-01-01' as timestamp)
         )
         from {{ this }}
+        {%- if where %}
+        where {{ where }}
+        {%- endif %}
     )
 {%- endmacro %}
 
@@ -46,7 +56,7 @@
 {#- A condition that holds for the rows of `relation_alias` that belong to a changed
     pair on incremental runs, and for every row on full builds. -#}
 {% macro is_changed_pair(relation_alias, time_column) -%}
-    {%- if this is not none and is_incremental() -%}
+    {%- if is_incremental_run() -%}
     exists (
         select 1
         from ({{ changed_pairs(time_column) }}) as changed_pairs
@@ -58,14 +68,19 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The config every pair-incremental model shares. -#}
-{% macro pair_incremental_config() -%}
+{#- The config of the incremental models: delete the rows of every `unique_key` the
+    run recomputes, insert the new ones; a changed column list needs --full-refresh. -#}
+{% macro delete_insert_config(unique_key) -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key=['shop_id', 'buyer_key'],
+        unique_key=unique_key,
         on_schema_change='fail'
     ) }}
+{%- endmacro %}
+
+{% macro pair_incremental_config() -%}
+    {{ delete_insert_config(['shop_id', 'buyer_key']) }}
 {%- endmacro %}
 
 {#-
@@ -77,12 +92,7 @@
   id, exactly as a full build does.
 -#}
 {% macro raw_incremental_config() -%}
-    {{ config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='id_key',
-        on_schema_change='fail'
-    ) }}
+    {{ delete_insert_config('id_key') }}
 {%- endmacro %}
 
 {#- The delete key of a base row: its trimmed id, with '' for a missing one. -#}
@@ -91,11 +101,10 @@
 {%- endmacro %}
 
 {% macro is_recent_raw_id(source_relation, id_column, timestamp_column) -%}
-    {%- if this is not none and is_incremental() -%}
+    {%- if is_incremental_run() -%}
     {%- set day_text = 'left(' ~ clean_text(timestamp_column) ~ ', 10)' -%}
-    {%- set cutoff_day = "(select cast(" ~ add_days(
-            'cast(' ~ add_seconds('max(' ~ timestamp_column ~ ')', '-' ~ incremental_lookback_seconds()) ~ ' as date)', -1
-        ) ~ " as varchar) from " ~ this ~ " where quarantine_reason is null)" -%}
+    {%- set cutoff = incremental_cutoff(timestamp_column, where='quarantine_reason is null') -%}
+    {%- set cutoff_day = 'cast(' ~ add_days('cast(' ~ cutoff ~ ' as date)', -1) ~ ' as varchar)' -%}
     {{ id_key(clean_text(id_column)) }} in (
         select {{ id_key(clean_text(id_column)) }}
         from {{ source_relation }}

@@ -28,11 +28,12 @@
 {#- A project variable that must be a positive number: a clear message, never a SQL error. -#}
 {% macro positive_number_var(name) -%}
     {%- set value = var(name) -%}
-    {%- set number = value | float(default=-1) if value is not none else -1 -%}
+    {%- set number = number_or_none(value) -%}
+    {%- set number = -1 if number is none else number -%}
     {#- parsing goes on with a placeholder, so that validate_vars (on-run-start) can name
         every wrong variable at once, before any model -#}
     {%- if not execute and number <= 0 -%}{{ return(1) }}{%- endif -%}
-    {%- if number <= 0 or (value is string and value | trim | length == 0) -%}
+    {%- if number <= 0 -%}
         {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a positive number, got '" ~ value ~ "'") }}
     {%- endif -%}
     {{ return(number | int if number == number | int else number) }}
