@@ -16,7 +16,7 @@ ratings as (
         buyer_key,
         stars,
         rated_at
-    from {{ ref('stg_chat__ratings') }} as clean_ratings
+    from {{ ref('stg_chat__ratings') }} as clean_ratings  -- noqa: AL05
     where {{ is_changed_pair('clean_ratings', 'rated_at') }}
 ),
 
@@ -27,7 +27,7 @@ sessions as (
         buyer_key,
         session_started_at,
         coalesce(session_ended_at, last_message_at) as rating_window_from
-    from {{ ref('int_sessions__aggregated') }} as aggregated_sessions
+    from {{ ref('int_sessions__aggregated') }} as aggregated_sessions  -- noqa: AL05
     where {{ is_changed_pair('aggregated_sessions', 'rated_at') }}
 ),
 

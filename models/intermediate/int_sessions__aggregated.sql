@@ -24,7 +24,7 @@ sessionized as (
         is_assignment,
         is_close,
         agent_id
-    from {{ ref('int_sessions__sessionized') }} as sessionized_rows
+    from {{ ref('int_sessions__sessionized') }} as sessionized_rows  -- noqa: AL05
     where is_in_session and {{ is_changed_pair('sessionized_rows', 'last_message_at') }}
 ),
 

@@ -28,7 +28,7 @@ sessions as (
         auto_non_answer_messages,
         system_notice_messages,
         manual_reply_messages
-    from {{ ref('int_sessions__aggregated') }} as aggregated_sessions
+    from {{ ref('int_sessions__aggregated') }} as aggregated_sessions  -- noqa: AL05
     where {{ is_changed_pair('aggregated_sessions', 'last_message_at') }}
 ),
 

@@ -30,7 +30,7 @@ timeline as (
         is_assignment,
         is_close,
         agent_id
-    from {{ ref('int_chat__timeline') }} as timeline_rows
+    from {{ ref('int_chat__timeline') }} as timeline_rows  -- noqa: AL05
     where {{ is_changed_pair('timeline_rows', 'happened_at') }}
 ),
 

@@ -29,7 +29,7 @@ outcomes as (
         auto_non_answer_messages,
         system_notice_messages,
         manual_reply_messages
-    from {{ ref('int_sessions__outcomes') }} as session_outcomes
+    from {{ ref('int_sessions__outcomes') }} as session_outcomes  -- noqa: AL05
     where {{ is_changed_pair('session_outcomes', 'last_message_at') }}
 )
 
