@@ -222,6 +222,9 @@ class Generator:
         self.c = config
         self.x = export
         self.rng = random.Random(config.seed)
+        # Requests for a human draw from their own stream, so adding them left every
+        # other row of an export of a given seed unchanged.
+        self.request_rng = random.Random(config.seed + 1)
         self.first_day = config.end - timedelta(days=config.days - 1)
         self.cutoff = datetime.combine(config.end + timedelta(days=1), datetime.min.time(), UTC).timestamp()
         self.ids: dict[str, int] = {}
@@ -241,11 +244,12 @@ class Generator:
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
 
-    def stamp(self, ts: float, shop: Shop) -> str:
+    def stamp(self, ts: float, shop: Shop, rng: random.Random | None = None) -> str:
         """ISO 8601 in one of the shapes exports contain: Z, a local offset, or no offset (UTC)."""
-        r = self.rng.random()
+        rng = rng or self.rng
+        r = rng.random()
         whole = math.floor(ts)
-        millis = int(round((ts - whole) * 1000)) if self.rng.random() < 0.1 else 0
+        millis = int(round((ts - whole) * 1000)) if rng.random() < 0.1 else 0
         if r < 0.70:
             text = datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S")
             suffix = "Z"
@@ -330,6 +334,14 @@ class Generator:
         if self.chance(self.c.bad_row_share * 3):
             self.bad_event(row)
 
+    def human_request(self, shop: Shop, buyer: str, ts: float, p: float) -> None:
+        """The buyer asks for a human (optional `human_requested` event, seed 004)."""
+        if ts >= self.cutoff or self.request_rng.random() >= p:
+            return
+        stamp = self.stamp(ts, shop, self.request_rng)
+        row = [self.next_id("H"), shop.shop_id, buyer, "human_requested", "", stamp]
+        self.x.write("chat_session_events", row)
+
     def session(self, shop: Shop, start: float) -> None:
         buyer = self.pick_buyer(shop, start)
         t = start
@@ -374,6 +386,8 @@ class Generator:
             t += self.delay(15, 1.0)
             self.message(shop, buyer, "buyer", self.rng.choice(buyer_types), t, text=self.rng.choice(BUYER_TEXTS))
 
+        # after a bot answer most buyers who go on ask for a human; a few ask at once
+        self.human_request(shop, buyer, t + 0.5, 0.7 if path < 0.32 else 0.1)
         agent = self.rng.choice(shop.agents)
         t_assign = t + self.rng.uniform(1, 30)
         self.event(shop, buyer, "ASSIGNED" if self.chance(0.05) else "assigned", t_assign, agent)

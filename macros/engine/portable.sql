@@ -104,3 +104,39 @@
 {% macro duckdb__hash_text(expression) -%}
     sha256({{ expression }})
 {%- endmacro %}
+
+{#- The hour (0-23) of a UTC timestamp on the clock of an IANA time zone (I5, I7). -#}
+{% macro local_hour(utc_timestamp, timezone) %}
+    {{ return(adapter.dispatch('local_hour', 'service_analytics')(utc_timestamp, timezone)) }}
+{% endmacro %}
+
+{% macro duckdb__local_hour(utc_timestamp, timezone) -%}
+    cast(extract(hour from timezone({{ timezone }}, timezone('UTC', {{ utc_timestamp }}))) as integer)
+{%- endmacro %}
+
+{#- ISO weekday of a date: 1 Monday to 7 Sunday (I5). -#}
+{% macro iso_weekday(date_expression) %}
+    {{ return(adapter.dispatch('iso_weekday', 'service_analytics')(date_expression)) }}
+{% endmacro %}
+
+{% macro duckdb__iso_weekday(date_expression) -%}
+    cast(isodow({{ date_expression }}) as integer)
+{%- endmacro %}
+
+{#- The continuous percentile (linear interpolation) of `column` in a group (I4). -#}
+{% macro percentile_cont(fraction, column) %}
+    {{ return(adapter.dispatch('percentile_cont', 'service_analytics')(fraction, column)) }}
+{% endmacro %}
+
+{% macro duckdb__percentile_cont(fraction, column) -%}
+    quantile_cont({{ column }}, {{ fraction }})
+{%- endmacro %}
+
+{#- Whether `text` contains `fragment`, both compared lower-cased (I1 keyword rules). -#}
+{% macro contains_text(text, fragment) %}
+    {{ return(adapter.dispatch('contains_text', 'service_analytics')(text, fragment)) }}
+{% endmacro %}
+
+{% macro duckdb__contains_text(text, fragment) -%}
+    contains(lower({{ text }}), lower({{ fragment }}))
+{%- endmacro %}

@@ -45,7 +45,7 @@
         ['needs_manual_sessions', "not is_vacation_excluded and response_status <> 'smart_resolved'"],
         ['rated_sessions', 'rating_stars is not null'],
         ['satisfied_sessions', 'is_satisfied'],
-        ['first_response_sessions', 'not is_vacation_excluded and first_manual_reply_at is not null'],
+        ['first_response_sessions', has_first_response()],
     ]) }}
 {%- endmacro %}
 

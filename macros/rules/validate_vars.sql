@@ -6,7 +6,8 @@
 {% macro validate_vars() %}
     {% if not execute %}{{ return('') }}{% endif %}
     {% set problems = [] %}
-    {% for name in ['session_timeout_hours', 'response_window_hours', 'rating_window_days'] %}
+    {% for name in ['session_timeout_hours', 'response_window_hours', 'rating_window_days',
+                     'human_connect_target_seconds', 'smart_service_window_days'] %}
         {% set number = number_or_none(var(name)) %}
         {% if number is none or number <= 0 %}
             {% do problems.append(name ~ " must be a positive number, got '" ~ var(name) ~ "'") %}

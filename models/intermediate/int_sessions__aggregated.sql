@@ -36,7 +36,8 @@ session_rows as (
     select
         *,
         max(case when is_message then happened_at end) over session_window as last_message_at,
-        min(case when is_manual_reply then happened_at end) over session_window as first_manual_reply_at
+        min(case when is_manual_reply then happened_at end) over session_window as first_manual_reply_at,
+        min(case when row_kind = 'human_requested' then timeline_seq end) over session_window as human_request_seq
     from sessionized
     window session_window as (partition by shop_id, buyer_key, segment_no)
 ),
@@ -57,6 +58,12 @@ aggregated as (
         min(case when is_close then happened_at end) as closed_at,
         max(case when is_close and agent_id is not null then 1 else 0 end) = 1 as is_closed_by_agent,
         min(first_manual_reply_at) as first_manual_reply_at,
+        min(case when is_smart_answer then happened_at end) as first_smart_answer_at,
+        -- SS1: the first request for a human, and what followed it in the session
+        min(case when row_kind = 'human_requested' then happened_at end) as human_requested_at,
+        min(case when (is_assignment or is_manual_reply) and timeline_seq > human_request_seq then happened_at end)
+            as human_connected_at,
+        min(case when is_manual_reply and timeline_seq > human_request_seq then happened_at end) as human_replied_at,
         {{ arg_min('agent_id', 'timeline_seq') }} filter (where is_manual_reply) as first_reply_agent_id,
         {{ arg_max('agent_id', 'timeline_seq') }} filter (
             where is_assignment and (first_manual_reply_at is null or happened_at <= first_manual_reply_at)
@@ -104,6 +111,10 @@ select
     close_reason,
     high_water_mark_at,
     first_manual_reply_at,
+    first_smart_answer_at,
+    human_requested_at,
+    human_connected_at,
+    human_replied_at,
     first_reply_agent_id,
     assigned_event_agent_id,
     coalesce(is_last_said_smart_answer, false) as is_last_said_smart_answer,

@@ -1,0 +1,126 @@
+{#- The rules of docs/service-insights.md (I1 to I8) that more than one model uses. -#}
+
+{#- I2: the one source of a session, from its smart-answer and manual-reply counts. -#}
+{% macro session_source(smart_answer_messages, manual_reply_messages) -%}
+    case
+        when {{ smart_answer_messages }} > 0 and {{ manual_reply_messages }} > 0 then 'bot_then_human'
+        when {{ smart_answer_messages }} > 0 then 'bot_only'
+        when {{ manual_reply_messages }} > 0 then 'human_only'
+        else 'unanswered'
+    end
+{%- endmacro %}
+
+{#- I2: the four source counts of a group of sessions (columns <source>_sessions). -#}
+{% macro session_source_counts(source_column='session_source') -%}
+    {%- for source in ['bot_only', 'bot_then_human', 'human_only', 'unanswered'] %}
+    count(case when {{ source_column }} = '{{ source }}' then 1 end) as {{ source }}_sessions{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- I4: the join condition that puts a first response of `seconds` into a row of the
+    response_time_buckets seed (alias `buckets`); exactly one bucket matches. -#}
+{% macro in_response_time_bucket(seconds, buckets='buckets') -%}
+    case
+        when {{ buckets }}.is_beyond_response_window then {{ seconds }} > {{ response_window_seconds() }}
+        else {{ seconds }} <= {{ response_window_seconds() }}
+            and {{ seconds }} >= {{ buckets }}.lower_seconds
+            and ({{ buckets }}.upper_seconds is null or {{ seconds }} < {{ buckets }}.upper_seconds)
+    end
+{%- endmacro %}
+
+{#- I4, I5, I7: a session counted in response-time figures (the S6 first_response_sessions). -#}
+{% macro has_first_response(relation_alias=none) -%}
+    {%- set prefix = relation_alias ~ '.' if relation_alias else '' -%}
+    (not {{ prefix }}is_vacation_excluded and {{ prefix }}first_manual_reply_at is not null)
+{%- endmacro %}
+
+{#- I8: a request for a human connected within this many seconds is in time
+    (var human_connect_target_seconds, default 20, seed 004). -#}
+{% macro human_connect_target_seconds() -%}
+    {{ positive_number_var('human_connect_target_seconds') }}
+{%- endmacro %}
+
+{#- I8: the rolling window of the smart-service figures, in local days
+    (var smart_service_window_days, default 30, seed 004). -#}
+{% macro smart_service_window_days() -%}
+    {{ positive_number_var('smart_service_window_days') | int }}
+{%- endmacro %}
+
+{#- I8: the additive parts of the smart-service figures (name, condition on fct_sessions);
+    the request-based parts are null when the export has no human_requested events. -#}
+{% macro smart_service_part_columns() -%}
+    {{ return([
+        ['consultations', 'true', false],
+        ['bot_answered_sessions', 'smart_answer_messages > 0', false],
+        ['bot_counted_sessions', 'smart_answer_messages > 0 and not coalesce(human_requested_at < first_smart_answer_at, false)', false],
+        ['bot_resolved_sessions', 'smart_answer_messages > 0 and not coalesce(human_requested_at < first_smart_answer_at, false) and is_smart_resolved', false],
+        ['human_request_sessions', 'human_requested_at is not null', true],
+        ['human_connected_sessions', 'human_connected_at is not null', true],
+        ['connected_in_time_sessions', 'human_wait_seconds <= ' ~ human_connect_target_seconds(), true],
+        ['human_replied_sessions', 'human_replied_at is not null', true],
+        ['human_rated_sessions', 'manual_reply_messages > 0 and rating_stars is not null', false],
+        ['human_satisfied_sessions', 'manual_reply_messages > 0 and is_satisfied', false],
+    ]) }}
+{%- endmacro %}
+
+{% macro smart_service_part_names() -%}
+    {%- set names = [] -%}
+    {%- for part in smart_service_part_columns() -%}{%- do names.append(part[0]) -%}{%- endfor -%}
+    {%- do names.append('human_wait_seconds_sum') -%}
+    {{ return(names) }}
+{%- endmacro %}
+
+{% macro smart_service_request_part_names() -%}
+    {%- set names = [] -%}
+    {%- for part in smart_service_part_columns() if part[2] -%}{%- do names.append(part[0]) -%}{%- endfor -%}
+    {%- do names.append('human_wait_seconds_sum') -%}
+    {{ return(names) }}
+{%- endmacro %}
+
+{#- I8: the parts of a group of fct_sessions rows, as count/sum expressions. -#}
+{% macro smart_service_part_counts() -%}
+    {%- for part in smart_service_part_columns() %}
+    count(case when {{ part[1] }} then 1 end) as {{ part[0] }},
+    {%- endfor %}
+    coalesce(sum(human_wait_seconds), 0) as human_wait_seconds_sum
+{%- endmacro %}
+
+{#- I8: the parts of `relation`; the request parts null unless `has_requests` holds. -#}
+{% macro smart_service_parts_if_requests(relation, has_requests) -%}
+    {%- for name in smart_service_part_names() %}
+    {%- if name in smart_service_request_part_names() %}
+    case when {{ has_requests }} then {{ relation }}.{{ name }} end as {{ name }}{{ ',' if not loop.last }}
+    {%- else %}
+    {{ relation }}.{{ name }}{{ ',' if not loop.last }}
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- I8: the parts of `relation` on a day without a row: 0, except the request parts,
+    which stay null for an export without requests. -#}
+{% macro smart_service_parts_filled(relation) -%}
+    {%- for name in smart_service_part_names() %}
+    {%- if name in smart_service_request_part_names() %}
+    {{ relation }}.{{ name }}{{ ',' if not loop.last }}
+    {%- else %}
+    coalesce({{ relation }}.{{ name }}, 0) as {{ name }}{{ ',' if not loop.last }}
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- `sum(name) over window_name as name` for each name, comma-separated. -#}
+{% macro sum_each_over(names, window_name) -%}
+    {%- for name in names %}
+    sum({{ name }}) over {{ window_name }} as {{ name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- I8: the six figures of seed 004 from the summed parts (a day or a rolling window). -#}
+{% macro smart_service_rates() -%}
+    {{ safe_ratio('bot_answered_sessions', 'consultations') }} as bot_coverage_rate,
+    {{ safe_ratio('bot_resolved_sessions', 'bot_counted_sessions') }} as bot_resolution_rate,
+    {{ safe_ratio('connected_in_time_sessions', 'human_request_sessions') }} as human_connected_in_time_rate,
+    {{ safe_ratio('human_wait_seconds_sum', 'human_connected_sessions') }} as avg_human_wait_seconds,
+    {{ safe_ratio('human_satisfied_sessions', 'human_rated_sessions') }} as human_satisfaction_rate,
+    {{ safe_ratio('human_replied_sessions', 'human_request_sessions') }} as human_reply_rate
+{%- endmacro %}

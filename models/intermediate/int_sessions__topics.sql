@@ -1,0 +1,78 @@
+{#-
+  I1 (docs/service-insights.md): the level-3 topics of each session, from keyword rules
+  (seed topic_keywords) matched in the content of the session's buyer messages; a
+  session that matches nothing gets the topic `other`. The message text is read here and
+  never passed on: the output holds topic codes only.
+-#}
+{{ pair_incremental_config() }}
+-- depends_on: {{ ref('stg_chat__messages') }}, {{ ref('stg_chat__session_events') }}, {{ ref('stg_chat__ratings') }}
+with
+
+session_buyer_messages as (
+    select
+        shop_id,
+        buyer_key,
+        segment_no,
+        row_id as message_id
+    from {{ ref('int_sessions__sessionized') }} as sessionized_rows  -- noqa: AL05
+    where is_in_session and is_buyer_message and {{ is_changed_pair('sessionized_rows', 'last_message_at') }}
+),
+
+message_texts as (
+    select
+        message_id,
+        content
+    from {{ ref('stg_chat__messages') }}
+    where is_buyer_message and content is not null
+),
+
+sessions as (
+    select
+        session_id,
+        shop_id,
+        buyer_key,
+        segment_no,
+        last_message_at
+    from {{ ref('int_sessions__aggregated') }} as aggregated_sessions  -- noqa: AL05
+    where {{ is_changed_pair('aggregated_sessions', 'last_message_at') }}
+),
+
+keywords as (
+    select
+        topic_code,
+        keyword
+    from {{ ref('topic_keywords') }}
+),
+
+matched as (
+    select distinct
+        session_buyer_messages.shop_id,
+        session_buyer_messages.buyer_key,
+        session_buyer_messages.segment_no,
+        keywords.topic_code
+    from session_buyer_messages
+    inner join message_texts on session_buyer_messages.message_id = message_texts.message_id
+    inner join keywords on {{ contains_text('message_texts.content', 'keywords.keyword') }}
+),
+
+session_topics as (
+    select
+        sessions.session_id,
+        sessions.shop_id,
+        sessions.buyer_key,
+        sessions.last_message_at,
+        coalesce(matched.topic_code, 'other') as topic_code
+    from sessions
+    left join matched
+        on sessions.shop_id = matched.shop_id
+            and sessions.buyer_key = matched.buyer_key
+            and sessions.segment_no = matched.segment_no
+)
+
+select
+    session_id,
+    shop_id,
+    buyer_key,
+    last_message_at,
+    topic_code
+from session_topics

@@ -1,0 +1,52 @@
+{#-
+  I7 (docs/service-insights.md): agents ranked within their shop for every seller-centre
+  period of rpt_agent_periods (preset and as-of day): by attributed sessions (most first),
+  manual 24h response rate (highest first), average first response (fastest first) and
+  satisfaction (highest first). rank(): ties share a rank; a null figure ranks last.
+-#}
+with
+
+agent_periods as (
+    select
+        shop_id,
+        agent_id,
+        as_of_date,
+        period_name,
+        period_start_date,
+        period_end_date,
+        assigned_sessions,
+        manual_response_rate_24h,
+        avg_first_response_seconds,
+        satisfaction_rate
+    from {{ ref('rpt_agent_periods') }}
+),
+
+ranked as (
+    select
+        *,
+        rank() over (period_agents order by assigned_sessions desc) as rank_by_assigned_sessions,
+        rank() over (period_agents order by manual_response_rate_24h desc nulls last)
+            as rank_by_manual_response_rate_24h,
+        rank() over (period_agents order by avg_first_response_seconds asc nulls last)
+            as rank_by_avg_first_response_seconds,
+        rank() over (period_agents order by satisfaction_rate desc nulls last) as rank_by_satisfaction_rate
+    from agent_periods
+    window period_agents as (partition by shop_id, as_of_date, period_name)
+)
+
+select
+    shop_id,
+    agent_id,
+    as_of_date,
+    period_name,
+    period_start_date,
+    period_end_date,
+    assigned_sessions,
+    manual_response_rate_24h,
+    avg_first_response_seconds,
+    satisfaction_rate,
+    rank_by_assigned_sessions,
+    rank_by_manual_response_rate_24h,
+    rank_by_avg_first_response_seconds,
+    rank_by_satisfaction_rate
+from ranked

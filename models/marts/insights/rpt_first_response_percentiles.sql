@@ -1,0 +1,34 @@
+{#-
+  I4 (docs/service-insights.md): median and 90th percentile of the first response per shop
+  and local day (continuous percentile over the day's first-response sessions). They do not
+  add up over days; a period's percentile comes from fct_sessions.
+-#}
+with
+
+sessions as (
+    select
+        shop_id,
+        date_day,
+        first_response_seconds
+    from {{ ref('fct_sessions') }}
+    where {{ has_first_response() }}
+),
+
+daily as (
+    select
+        shop_id,
+        date_day,
+        count(*) as first_response_sessions,
+        {{ percentile_cont(0.5, 'first_response_seconds') }} as median_first_response_seconds,
+        {{ percentile_cont(0.9, 'first_response_seconds') }} as p90_first_response_seconds
+    from sessions
+    group by shop_id, date_day
+)
+
+select
+    shop_id,
+    date_day,
+    first_response_sessions,
+    median_first_response_seconds,
+    p90_first_response_seconds
+from daily

@@ -1,0 +1,69 @@
+{#-
+  I8 (docs/service-insights.md): seed 004's figures over the 30 local days (var
+  smart_service_window_days) ending on each day (rolling), per shop: the parts of
+  fct_smart_service_daily summed over the window, the rates recomputed from the sums. Days from the shop's first day to the latest day in the
+  warehouse; days without sessions add 0.
+-#}
+{%- set parts = smart_service_part_names() %}
+{%- set window_days = smart_service_window_days() | int %}
+with
+
+daily as (
+    select
+        shop_id,
+        date_day,
+        {{ parts | join(', ') }}
+    from {{ ref('fct_smart_service_daily') }}
+),
+
+spans as (
+    select
+        shop_id,
+        min(date_day) as first_date_day,
+        (select max(all_days.date_day) from daily as all_days) as last_date_day
+    from daily
+    group by shop_id
+),
+
+calendar as (
+    {{ date_series('(select min(first_date_day) from spans)', '(select max(last_date_day) from spans)') }}
+),
+
+spine as (
+    select
+        spans.shop_id,
+        calendar.date_day
+    from spans
+    inner join calendar on calendar.date_day between spans.first_date_day and spans.last_date_day
+),
+
+filled as (
+    select
+        spine.shop_id,
+        spine.date_day,
+        {{ smart_service_parts_filled('daily') }}
+    from spine
+    left join daily
+        on spine.shop_id = daily.shop_id
+            and spine.date_day = daily.date_day
+),
+
+rolling as (
+    select
+        shop_id,
+        date_day,
+        {{ add_days('date_day', 1 - window_days) }} as window_start_date,
+        {{ sum_each_over(parts, 'last_n_days') }}
+    from filled
+    window last_n_days as (
+        partition by shop_id order by date_day rows between {{ window_days - 1 }} preceding and current row
+    )
+)
+
+select
+    shop_id,
+    date_day,
+    window_start_date,
+    {{ parts | join(', ') }},
+    {{ smart_service_rates() }}
+from rolling

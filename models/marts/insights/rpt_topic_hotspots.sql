@@ -1,0 +1,128 @@
+{#-
+  I3 (docs/service-insights.md): per shop, local day and topic (every level), the day's
+  sessions against the average per day over the previous 7 and 28 days. Days without
+  sessions of a topic count 0, from the shop's first day to the latest day in the
+  warehouse; with fewer earlier days the average is over the days that exist.
+-#}
+with
+
+topic_days as (
+    select
+        shop_id,
+        date_day,
+        topic_level,
+        topic_code,
+        topic_sessions
+    from {{ ref('fct_topic_daily') }}
+),
+
+shop_days as (
+    select
+        shop_id,
+        date_day
+    from {{ ref('fct_shop_daily') }}
+),
+
+shop_topics as (
+    select distinct
+        shop_id,
+        topic_level,
+        topic_code,
+        topic_l1_code,
+        topic_l2_code,
+        topic_name,
+        topic_name_zh
+    from {{ ref('fct_topic_daily') }}
+),
+
+spans as (
+    select
+        shop_id,
+        min(date_day) as first_date_day,
+        (select max(all_days.date_day) from shop_days as all_days) as last_date_day
+    from shop_days
+    group by shop_id
+),
+
+calendar as (
+    {{ date_series('(select min(first_date_day) from spans)', '(select max(last_date_day) from spans)') }}
+),
+
+spine as (
+    select
+        shop_topics.shop_id,
+        shop_topics.topic_level,
+        shop_topics.topic_code,
+        shop_topics.topic_l1_code,
+        shop_topics.topic_l2_code,
+        shop_topics.topic_name,
+        shop_topics.topic_name_zh,
+        calendar.date_day
+    from shop_topics
+    inner join spans on shop_topics.shop_id = spans.shop_id
+    inner join calendar on calendar.date_day between spans.first_date_day and spans.last_date_day
+),
+
+filled as (
+    select
+        spine.shop_id,
+        spine.date_day,
+        spine.topic_level,
+        spine.topic_code,
+        spine.topic_l1_code,
+        spine.topic_l2_code,
+        spine.topic_name,
+        spine.topic_name_zh,
+        coalesce(topic_days.topic_sessions, 0) as topic_sessions
+    from spine
+    left join topic_days
+        on spine.shop_id = topic_days.shop_id
+            and spine.date_day = topic_days.date_day
+            and spine.topic_level = topic_days.topic_level
+            and spine.topic_code = topic_days.topic_code
+),
+
+windowed as (
+    select
+        *,
+        sum(topic_sessions) over previous_7 as previous_7d_sessions,
+        count(*) over previous_7 as previous_7d_days,
+        sum(topic_sessions) over previous_28 as previous_28d_sessions,
+        count(*) over previous_28 as previous_28d_days
+    from filled
+    window
+        previous_7 as (
+            partition by shop_id, topic_level, topic_code order by date_day
+            rows between 7 preceding and 1 preceding
+        ),
+        previous_28 as (
+            partition by shop_id, topic_level, topic_code order by date_day
+            rows between 28 preceding and 1 preceding
+        )
+),
+
+averaged as (
+    select
+        *,
+        {{ safe_ratio('previous_7d_sessions', 'previous_7d_days') }} as avg_previous_7d_sessions,
+        {{ safe_ratio('previous_28d_sessions', 'previous_28d_days') }} as avg_previous_28d_sessions
+    from windowed
+)
+
+select
+    shop_id,
+    date_day,
+    topic_level,
+    topic_code,
+    topic_l1_code,
+    topic_l2_code,
+    topic_name,
+    topic_name_zh,
+    topic_sessions,
+    avg_previous_7d_sessions,
+    topic_sessions - avg_previous_7d_sessions as change_vs_7d,
+    {{ safe_ratio('topic_sessions - avg_previous_7d_sessions', 'avg_previous_7d_sessions') }} as change_ratio_vs_7d,
+    avg_previous_28d_sessions,
+    topic_sessions - avg_previous_28d_sessions as change_vs_28d,
+    {{ safe_ratio('topic_sessions - avg_previous_28d_sessions', 'avg_previous_28d_sessions') }} as change_ratio_vs_28d
+from averaged
