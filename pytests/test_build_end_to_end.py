@@ -10,7 +10,14 @@ import pytest
 from dbt_runner import query, run_dbt
 from service_analytics.generate import GenerateConfig, generate
 
-MARTS = ("fct_sessions", "fct_shop_daily", "fct_agent_daily", "dim_shops", "dim_agents", "rpt_shop_periods", "rpt_agent_periods")
+MARTS = (
+    "fct_sessions", "fct_shop_daily", "fct_agent_daily", "dim_shops", "dim_agents", "rpt_shop_periods",
+    "rpt_agent_periods",
+    # issue 7 (docs/service-insights.md)
+    "fct_topic_daily", "rpt_topic_hotspots", "fct_response_time_buckets_daily", "rpt_first_response_percentiles",
+    "fct_shop_hourly", "fct_rating_distribution_daily", "fct_agent_workload_daily", "rpt_agent_rankings",
+    "fct_smart_service_daily", "rpt_smart_service_30d",
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +61,39 @@ def test_buyer_id_and_content_never_leave_the_base_models(built: Path, small_exp
     buyer_keys = {row[0] for row in query(built, "select distinct buyer_key from marts.fct_sessions")}
     raw_buyers = {row[0] for row in query(built, "select distinct buyer_id from staging.base_chat__messages")}
     assert buyer_keys and raw_buyers and not buyer_keys & raw_buyers
+
+
+def test_smart_service_request_figures_are_filled_when_the_export_has_requests(built: Path) -> None:
+    (requests, waits, coverage) = query(
+        built,
+        "select sum(human_request_sessions), sum(human_wait_seconds_sum), max(bot_coverage_rate) "
+        "from marts.fct_smart_service_daily",
+    )[0]
+    assert requests > 0 and waits > 0 and coverage > 0
+
+
+def test_an_export_without_human_requests_gives_null_request_figures(tmp_path: Path, small_export: Path) -> None:
+    """I8: the human_requested event is an optional addition; without it those figures are null, not 0."""
+    export = tmp_path / "export"
+    shutil.copytree(small_export, export)
+    events = export / "chat_session_events.csv"
+    lines = events.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if ",human_requested," not in line]
+    assert len(kept) < len(lines)
+    events.write_text("".join(kept), encoding="utf-8")
+    result = run_dbt(
+        ["build", "--select", "+rpt_smart_service_30d", "--resource-type", "seed", "--resource-type", "model"],
+        tmp_path / "wh",
+        raw_data_dir=export,
+    )
+    assert result.returncode == 0, result.output[-4000:]
+    for table in ("fct_smart_service_daily", "rpt_smart_service_30d"):
+        (rows, request_rows, reply_rates, coverage_rows) = query(
+            tmp_path / "wh",
+            f"select count(*), count(human_request_sessions), count(human_reply_rate), count(bot_coverage_rate) "
+            f"from marts.{table}",
+        )[0]
+        assert rows > 0 and request_rows == 0 and reply_rates == 0 and coverage_rows == rows, table
 
 
 def test_parquet_export_gives_the_same_marts(tmp_path: Path, built: Path) -> None:
