@@ -115,3 +115,23 @@
         else {{ metric }} >= {{ metric }}_target
     end
 {%- endmacro %}
+
+{#- Every (shop_id, date_day) from each shop's first day in `daily` (a relation or CTE
+    with shop_id and date_day) to the latest day in it: the calendar of rolling figures,
+    on which a day without a row counts as empty (I3, I8). -#}
+{% macro shop_calendar(daily) -%}
+    select
+        spans.shop_id,
+        calendar.date_day
+    from (
+        select
+            shop_id,
+            min(date_day) as first_date_day
+        from {{ daily }}
+        group by shop_id
+    ) as spans
+    inner join (
+        {{ date_series('(select min(date_day) from ' ~ daily ~ ')', '(select max(date_day) from ' ~ daily ~ ')') }}
+    ) as calendar
+        on calendar.date_day >= spans.first_date_day
+{%- endmacro %}

@@ -16,25 +16,8 @@ daily as (
     from {{ ref('fct_smart_service_daily') }}
 ),
 
-spans as (
-    select
-        shop_id,
-        min(date_day) as first_date_day,
-        (select max(all_days.date_day) from daily as all_days) as last_date_day
-    from daily
-    group by shop_id
-),
-
-calendar as (
-    {{ date_series('(select min(first_date_day) from spans)', '(select max(last_date_day) from spans)') }}
-),
-
 spine as (
-    select
-        spans.shop_id,
-        calendar.date_day
-    from spans
-    inner join calendar on calendar.date_day between spans.first_date_day and spans.last_date_day
+    {{ shop_calendar('daily') }}
 ),
 
 filled as (

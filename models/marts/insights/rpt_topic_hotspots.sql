@@ -35,17 +35,8 @@ shop_topics as (
     from {{ ref('fct_topic_daily') }}
 ),
 
-spans as (
-    select
-        shop_id,
-        min(date_day) as first_date_day,
-        (select max(all_days.date_day) from shop_days as all_days) as last_date_day
-    from shop_days
-    group by shop_id
-),
-
-calendar as (
-    {{ date_series('(select min(first_date_day) from spans)', '(select max(last_date_day) from spans)') }}
+shop_calendar as (
+    {{ shop_calendar('shop_days') }}
 ),
 
 spine as (
@@ -57,10 +48,9 @@ spine as (
         shop_topics.topic_l2_code,
         shop_topics.topic_name,
         shop_topics.topic_name_zh,
-        calendar.date_day
+        shop_calendar.date_day
     from shop_topics
-    inner join spans on shop_topics.shop_id = spans.shop_id
-    inner join calendar on calendar.date_day between spans.first_date_day and spans.last_date_day
+    inner join shop_calendar on shop_topics.shop_id = shop_calendar.shop_id
 ),
 
 filled as (
