@@ -4,9 +4,29 @@ from pathlib import Path
 
 import pytest
 
+from dbt_runner import run_dbt
+from service_analytics.generate import GenerateConfig, generate
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def small_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated export other than the bundled sample: 3 shops, 12 days."""
+    out = tmp_path_factory.mktemp("small_export")
+    generate(GenerateConfig(out=out, seed=3, shops=3, days=12, messages=4000))
+    return out
+
+
+@pytest.fixture(scope="session")
+def built(small_export: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workdir whose warehouse (dbt_runner.WAREHOUSE_FILE) holds a full `dbt build` of small_export."""
+    workdir = tmp_path_factory.mktemp("built")
+    result = run_dbt(["build"], workdir, raw_data_dir=small_export)
+    assert result.returncode == 0, result.output[-4000:]
+    return workdir

@@ -13,12 +13,47 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
 DBT = Path(sys.executable).parent / "dbt"
+MF = Path(sys.executable).parent / "mf"
+# The file name is the DuckDB catalog name the compiled SQL refers to, so it matches the
+# default warehouse's: MetricFlow's SQL then resolves in any workdir.
+WAREHOUSE_FILE = "service_analytics.duckdb"
 
 
 @dataclass
 class DbtResult:
     returncode: int
     output: str
+
+
+def dbt_env(workdir: Path, hash_key: str | None = "test-key") -> dict[str, str]:
+    """The environment of a dbt (or mf) run whose warehouse, target and logs are under `workdir`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
+    env.pop("SERVICE_ANALYTICS_HASH_KEY", None)
+    env.update(
+        DBT_PROFILES_DIR=str(ROOT),
+        DBT_DUCKDB_PATH=str(workdir / WAREHOUSE_FILE),
+        DBT_DUCKDB_TEMP_DIR=str(workdir / "tmp"),
+        DBT_TARGET_PATH=str(workdir / "target"),
+        DBT_LOG_PATH=str(workdir / "logs"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
+    if hash_key is not None:
+        env["SERVICE_ANALYTICS_HASH_KEY"] = hash_key
+    return env
+
+
+def write_semantic_manifest(workdir: Path) -> None:
+    """`dbt parse` into the project's own target/: mf reads the semantic manifest only from there."""
+    env = dbt_env(workdir)
+    env["DBT_TARGET_PATH"] = str(ROOT / "target")
+    done = subprocess.run([str(DBT), "parse", "--quiet"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+
+
+def run_mf(args: list[str], workdir: Path) -> DbtResult:
+    """MetricFlow's `mf <args>` against the warehouse under `workdir` (after write_semantic_manifest)."""
+    done = subprocess.run([str(MF), *args], cwd=ROOT, env=dbt_env(workdir), capture_output=True, text=True, timeout=300)
+    return DbtResult(done.returncode, done.stdout + done.stderr)
 
 
 def run_dbt(
@@ -29,18 +64,7 @@ def run_dbt(
     extra_vars: dict[str, object] | None = None,
 ) -> DbtResult:
     """dbt <args> from the project root, with the warehouse, target and logs under `workdir`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
-    env.pop("SERVICE_ANALYTICS_HASH_KEY", None)
-    env.update(
-        DBT_PROFILES_DIR=str(ROOT),
-        DBT_DUCKDB_PATH=str(workdir / "warehouse.duckdb"),
-        DBT_DUCKDB_TEMP_DIR=str(workdir / "tmp"),
-        DBT_TARGET_PATH=str(workdir / "target"),
-        DBT_LOG_PATH=str(workdir / "logs"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-    )
-    if hash_key is not None:
-        env["SERVICE_ANALYTICS_HASH_KEY"] = hash_key
+    env = dbt_env(workdir, hash_key)
     command = [str(DBT), *args]
     project_vars: dict[str, object] = dict(extra_vars or {})
     if raw_data_dir is not None:
@@ -52,5 +76,5 @@ def run_dbt(
 
 
 def query(workdir: Path, sql: str) -> list[tuple[object, ...]]:
-    with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True) as connection:
+    with duckdb.connect(str(workdir / WAREHOUSE_FILE), read_only=True) as connection:
         return connection.execute(sql).fetchall()

@@ -20,21 +20,6 @@ MARTS = (
 )
 
 
-@pytest.fixture(scope="module")
-def small_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("small_export")
-    generate(GenerateConfig(out=out, seed=3, shops=3, days=12, messages=4000))
-    return out
-
-
-@pytest.fixture(scope="module")
-def built(small_export: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    workdir = tmp_path_factory.mktemp("built")
-    result = run_dbt(["build"], workdir, raw_data_dir=small_export)
-    assert result.returncode == 0, result.output[-4000:]
-    return workdir
-
-
 def test_another_export_builds_with_every_test_passing(built: Path) -> None:
     for mart in MARTS:
         (count,) = query(built, f"select count(*) from marts.{mart}")[0]

@@ -1,0 +1,89 @@
+"""Issue 9: MetricFlow's answers equal the period marts (one definition, any period)."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import pytest
+
+from dbt_runner import query, run_mf, write_semantic_manifest
+
+SHOP_METRICS = ("consultations", "response_rate_24h", "satisfaction_rate", "avg_first_response_seconds")
+AGENT_METRICS = ("manual_response_rate_24h",)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def semantic_manifest(built: Path) -> None:
+    write_semantic_manifest(built)
+
+
+def mf_rows(workdir: Path, metrics: tuple[str, ...], group_by: str, start: str, end: str) -> dict[str, dict[str, str]]:
+    out = workdir / f"mf_{group_by}_{start}_{end}.csv"
+    result = run_mf(
+        ["query", "--metrics", ",".join(metrics), "--group-by", group_by,
+         "--start-time", start, "--end-time", end, "--csv", str(out)],
+        workdir,
+    )
+    assert result.returncode == 0, result.output[-3000:]
+    with out.open(newline="", encoding="utf-8") as handle:
+        return {row[group_by]: row for row in csv.DictReader(handle)}
+
+
+def same(mf_value: str, mart_value: object) -> bool:
+    if mart_value is None:
+        return mf_value in ("", "None", "nan")
+    return math.isclose(float(mf_value), float(mart_value), rel_tol=1e-9, abs_tol=1e-9)
+
+
+def periods(workdir: Path) -> list[tuple[str, str, str]]:
+    """Every preset as of the last day and as of a week earlier (name, start, end)."""
+    rows = query(
+        workdir,
+        "select distinct period_name, cast(period_start_date as varchar), cast(period_end_date as varchar) "
+        "from marts.rpt_shop_periods where as_of_date in "
+        "((select max(as_of_date) from marts.rpt_shop_periods), (select max(as_of_date) - 7 from marts.rpt_shop_periods)) "
+        "order by 1, 2",
+    )
+    assert len(rows) == 8
+    return [(str(name), str(start), str(end)) for name, start, end in rows]
+
+
+def test_shop_metrics_equal_the_period_mart(built: Path) -> None:
+    checked = 0
+    for name, start, end in periods(built):
+        answers = mf_rows(built, SHOP_METRICS, "shop", start, end)
+        mart = query(
+            built,
+            f"select shop_id, {', '.join(SHOP_METRICS)} from marts.rpt_shop_periods "
+            f"where period_name = '{name}' and period_start_date = '{start}' and period_end_date = '{end}'",
+        )
+        assert {row[0] for row in mart} == set(answers), name
+        for shop_id, *values in mart:
+            for metric, value in zip(SHOP_METRICS, values, strict=True):
+                assert same(answers[shop_id][metric], value), (name, start, shop_id, metric)
+                checked += 1
+    assert checked >= 8 * 3 * len(SHOP_METRICS)
+
+
+def test_agent_metric_equals_the_agent_period_mart(built: Path) -> None:
+    name, start, end = periods(built)[0]
+    answers = mf_rows(built, AGENT_METRICS, "agent", start, end)
+    mart = query(
+        built,
+        "select agent_id, manual_response_rate_24h from marts.rpt_agent_periods "
+        f"where period_name = '{name}' and period_start_date = '{start}' and period_end_date = '{end}'",
+    )
+    assert mart
+    for agent_id, value in mart:
+        assert same(answers[agent_id]["manual_response_rate_24h"], value), (agent_id, name)
+
+
+@pytest.mark.parametrize("saved_query", ["seller_centre_calendar_week", "seller_centre_calendar_month"])
+def test_saved_queries_run(built: Path, saved_query: str) -> None:
+    result = run_mf(["query", "--saved-query", saved_query, "--csv", str(built / f"{saved_query}.csv")], built)
+    assert result.returncode == 0, result.output[-3000:]
+    with (built / f"{saved_query}.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and {"shop", "consultations", "response_rate_24h"} <= set(rows[0])
