@@ -10,7 +10,7 @@ import duckdb
 from dbt_runner import query, run_dbt
 from service_analytics.check import reader_sql
 from service_analytics.history import last_full_day, write_history
-from test_build_end_to_end import MARTS, _marts_fingerprint, built, small_export  # noqa: F401  (fixtures)
+from test_build_end_to_end import MARTS, _marts_fingerprint
 
 BUILD = ["build", "--resource-type", "seed", "--resource-type", "model"]
 INCREMENTAL_MODELS = (
@@ -21,11 +21,12 @@ INCREMENTAL_MODELS = (
     "int_sessions__aggregated",
     "int_ratings__matched",
     "int_sessions__outcomes",
+    "int_sessions__topics",
     "fct_sessions",
 )
 
 
-def test_daily_parts_built_incrementally_equal_a_full_refresh(small_export: Path, built: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_daily_parts_built_incrementally_equal_a_full_refresh(small_export: Path, built: Path, tmp_path: Path) -> None:
     last_day = last_full_day(small_export)
     parts = [tmp_path / "until_minus_3", tmp_path / "until_minus_1"]
     write_history(small_export, parts[0], last_day - timedelta(days=3))
@@ -64,7 +65,7 @@ def test_lookback_shorter_than_the_session_timeout_is_refused(tmp_path: Path) ->
     assert "incremental_lookback_hours must be a number of hours at least" in result.output
 
 
-def test_history_holds_only_earlier_rows(small_export: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_history_holds_only_earlier_rows(small_export: Path, tmp_path: Path) -> None:
     before = last_full_day(small_export) - timedelta(days=1)
     counts = write_history(small_export, tmp_path / "history", before)
     with duckdb.connect() as connection:

@@ -98,7 +98,9 @@ shared as (
         sessions.shop_id,
         sessions.date_day,
         {{ session_source('sessions.smart_answer_messages', 'sessions.manual_reply_messages') }} as session_source,
-        1.0 / count(*) over (partition by topic_levels.session_id, topic_levels.topic_level) as topic_share
+        -- a fixed-point share: decimal sums do not depend on the order of rows, doubles do
+        cast(1.0 / count(*) over (partition by topic_levels.session_id, topic_levels.topic_level) as decimal(18, 12))
+            as topic_share
     from topic_levels
     inner join sessions on topic_levels.session_id = sessions.session_id
 ),
