@@ -13,7 +13,7 @@ export DO_NOT_TRACK := 1
 DBT := $(BIN)/dbt
 SAMPLE := data/sample
 
-.PHONY: venv build test lint dbt-test pytest docs sample clean publish bench
+.PHONY: venv build test lint dbt-test pytest docs sample clean publish bench browser dashboard
 
 # Creates .venv/ and installs the pinned requirements once; reinstalls only when
 # requirements.txt or pyproject.toml change.
@@ -36,8 +36,23 @@ build: venv warehouse
 	$(BIN)/service-analytics publish
 	@echo "Warehouse built: $${DBT_DUCKDB_PATH:-warehouse/service_analytics.duckdb} (marts in schema 'marts'); readers: warehouse/published/service_analytics_marts.duckdb"
 
-# Every check: lint, dbt build (models, seeds, data and unit tests), pytest.
-test: venv warehouse lint dbt-test pytest
+# Every check: lint, dbt build (models, seeds, data and unit tests), pytest (including
+# MetricFlow against the marts and the page in headless Chromium).
+test: venv warehouse browser lint dbt-test pytest
+
+# Debian's chromium and chromedriver for the page test; nothing downloads a browser at run time.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		echo "installing Debian's chromium and chromium-driver (for the page test)"; \
+		$$SUDO apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+		{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null; }; }
+
+# The seller-centre page on the published marts (run `make build` first): http://localhost:8501
+DASHBOARD_PORT ?= 8501
+dashboard: venv
+	@test -f warehouse/published/service_analytics_marts.duckdb || { echo "make: no published marts yet: run 'make build' first" >&2; exit 1; }
+	$(BIN)/streamlit run dashboard/app.py --server.port $(DASHBOARD_PORT)
 
 # Lints against an empty in-memory warehouse, so the result never depends on what a
 # local warehouse holds: incremental models render their full-build branch, as in CI.
