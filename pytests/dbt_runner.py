@@ -13,7 +13,7 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
 DBT = Path(sys.executable).parent / "dbt"
-MF = Path(sys.executable).parent / "mf"
+SERVICE_ANALYTICS = Path(sys.executable).parent / "service-analytics"
 # The file name is the DuckDB catalog name the compiled SQL refers to, so it matches the
 # default warehouse's: MetricFlow's SQL then resolves in any workdir.
 WAREHOUSE_FILE = "service_analytics.duckdb"
@@ -51,8 +51,8 @@ def write_semantic_manifest(workdir: Path) -> None:
 
 
 def run_mf(args: list[str], workdir: Path) -> DbtResult:
-    """MetricFlow's `mf <args>` against the warehouse under `workdir` (after write_semantic_manifest)."""
-    done = subprocess.run([str(MF), *args], cwd=ROOT, env=dbt_env(workdir), capture_output=True, text=True, timeout=300)
+    """MetricFlow (`service-analytics mf <args>`, offline) against the warehouse under `workdir` (after write_semantic_manifest)."""
+    done = subprocess.run([str(SERVICE_ANALYTICS), "mf", *args], cwd=ROOT, env=dbt_env(workdir), capture_output=True, text=True, timeout=300)
     return DbtResult(done.returncode, done.stdout + done.stderr)
 
 

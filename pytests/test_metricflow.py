@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dbt_runner import query, run_mf, write_semantic_manifest
+from dbt_runner import ROOT, dbt_env, query, run_mf, write_semantic_manifest
 
 SHOP_METRICS = ("consultations", "response_rate_24h", "satisfaction_rate", "avg_first_response_seconds")
 AGENT_METRICS = ("manual_response_rate_24h",)
@@ -87,3 +87,19 @@ def test_saved_queries_run(built: Path, saved_query: str) -> None:
     with (built / f"{saved_query}.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert rows and {"shop", "consultations", "response_rate_24h"} <= set(rows[0])
+
+
+def test_the_mf_wrapper_never_asks_pypi(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing may reach the internet at run time: mf's own update check would ask PyPI."""
+    import update_checker
+
+    from service_analytics.metricflow_cli import run_mf as run_offline
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("mf asked PyPI for updates")
+
+    monkeypatch.setattr(update_checker, "query_pypi", refuse)
+    monkeypatch.chdir(ROOT)
+    for name, value in dbt_env(built).items():
+        monkeypatch.setenv(name, value)
+    assert run_offline(["list", "metrics"]) == 0

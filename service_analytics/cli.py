@@ -93,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--out", type=Path, default=Path(os.environ.get("SERVICE_ANALYTICS_PUBLISHED_PATH", DEFAULT_PUBLISHED)),
                      help="the published copy readers open (env SERVICE_ANALYTICS_PUBLISHED_PATH)")
 
+    commands.add_parser(
+        "mf",
+        help="MetricFlow's mf command, offline (e.g. mf query --metrics response_rate_24h --group-by shop)",
+        description="Runs MetricFlow's `mf` with its arguments, without its check for updates on PyPI.",
+        add_help=False,
+    )
+
     bench = commands.add_parser(
         "bench",
         help="measure a full build: time, messages per second, peak memory, ratio to the floor",
@@ -117,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["mf"]:
+        # everything after `mf` belongs to MetricFlow, --help included
+        from service_analytics.metricflow_cli import run_mf
+
+        return run_mf(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "generate":
         config = GenerateConfig(
