@@ -99,7 +99,12 @@ def test_the_mf_wrapper_never_asks_pypi(built: Path, monkeypatch: pytest.MonkeyP
         raise AssertionError("mf asked PyPI for updates")
 
     monkeypatch.setattr(update_checker, "query_pypi", refuse)
+    # restored after the test: the wrapper replaces the check for the rest of the process
+    monkeypatch.setattr(update_checker.UpdateChecker, "check", update_checker.UpdateChecker.check)
     monkeypatch.chdir(ROOT)
     for name, value in dbt_env(built).items():
         monkeypatch.setenv(name, value)
     assert run_offline(["list", "metrics"]) == 0
+    # a version never checked before is not in update_checker's hour-long cache, so a live
+    # check would reach query_pypi and fail here
+    assert update_checker.UpdateChecker().check("dbt-metricflow", "0.0.1") is None
