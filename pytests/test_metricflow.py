@@ -108,3 +108,15 @@ def test_the_mf_wrapper_never_asks_pypi(built: Path, monkeypatch: pytest.MonkeyP
     # a version never checked before is not in update_checker's hour-long cache, so a live
     # check would reach query_pypi and fail here
     assert update_checker.UpdateChecker().check("dbt-metricflow", "0.0.1") is None
+
+
+def test_sessions_by_status_equal_the_daily_facts(built: Path) -> None:
+    answers = mf_rows(built, ("sessions",), "session__response_status", "2020-01-01", "2035-12-31")
+    (late, within, smart) = query(
+        built,
+        "select sum(responded_late_sessions), sum(responded_within_24h_sessions), sum(smart_resolved_sessions) "
+        "from marts.fct_shop_daily",
+    )[0]
+    assert int(answers["responded_late"]["sessions"]) == late
+    assert int(answers["responded_within_24h"]["sessions"]) == within
+    assert int(answers["smart_resolved"]["sessions"]) == smart
