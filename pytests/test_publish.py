@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_runner import run_dbt
+from dbt_runner import WAREHOUSE_FILE, run_dbt
 from service_analytics.cli import main
 from service_analytics.generate import GenerateConfig, generate
 from service_analytics.publish import PublishError, publish
@@ -83,7 +83,7 @@ def test_readers_never_fail_while_the_warehouse_is_rebuilt_and_republished(tmp_p
     build = ["build", "--resource-type", "seed", "--resource-type", "model"]
     result = run_dbt(build, tmp_path, raw_data_dir=export)
     assert result.returncode == 0, result.output[-3000:]
-    warehouse, published = tmp_path / "warehouse.duckdb", tmp_path / "published" / "published.duckdb"
+    warehouse, published = tmp_path / WAREHOUSE_FILE, tmp_path / "published" / "published.duckdb"
     publish(warehouse, published)
 
     stop_file = tmp_path / "stop-reading"
