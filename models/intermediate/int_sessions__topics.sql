@@ -44,15 +44,30 @@ keywords as (
     from {{ ref('topic_keywords') }}
 ),
 
+-- keywords are matched once per distinct text (buyers repeat themselves: FAQ clicks,
+-- templates), not once per message
+distinct_texts as (
+    select distinct content
+    from message_texts
+),
+
+text_topics as (
+    select
+        distinct_texts.content,
+        keywords.topic_code
+    from distinct_texts
+    inner join keywords on {{ contains_text('distinct_texts.content', 'keywords.keyword') }}
+),
+
 matched as (
     select distinct
         session_buyer_messages.shop_id,
         session_buyer_messages.buyer_key,
         session_buyer_messages.segment_no,
-        keywords.topic_code
+        text_topics.topic_code
     from session_buyer_messages
     inner join message_texts on session_buyer_messages.message_id = message_texts.message_id
-    inner join keywords on {{ contains_text('message_texts.content', 'keywords.keyword') }}
+    inner join text_topics on message_texts.content = text_topics.content
 ),
 
 session_topics as (

@@ -37,53 +37,58 @@ taxonomy as (
     from {{ ref('topic_taxonomy') }}
 ),
 
-classified as (
+-- each level-3 topic with its topic at every level (a small table: 3 rows per topic)
+topic_at_levels as (
     select
-        session_topics.session_id,
-        taxonomy.topic_code,
-        taxonomy.topic_l1_code,
-        taxonomy.topic_l1_name,
-        taxonomy.topic_l1_name_zh,
-        taxonomy.topic_l2_code,
-        taxonomy.topic_l2_name,
-        taxonomy.topic_l2_name_zh,
-        taxonomy.topic_name,
-        taxonomy.topic_name_zh
-    from session_topics
-    inner join taxonomy on session_topics.topic_code = taxonomy.topic_code
-),
-
--- one row per session, level and distinct topic of that level
-topic_levels as (
-    select distinct
-        session_id,
+        topic_code as leaf_code,
         1 as topic_level,
         topic_l1_code as topic_code,
         topic_l1_code,
         cast(null as varchar) as topic_l2_code,
         topic_l1_name as topic_name,
         topic_l1_name_zh as topic_name_zh
-    from classified
+    from taxonomy
     union all
-    select distinct
-        session_id,
+    select
+        topic_code as leaf_code,
         2 as topic_level,
         topic_l2_code as topic_code,
         topic_l1_code,
         topic_l2_code,
         topic_l2_name as topic_name,
         topic_l2_name_zh as topic_name_zh
-    from classified
+    from taxonomy
     union all
     select
-        session_id,
+        topic_code as leaf_code,
         3 as topic_level,
         topic_code,
         topic_l1_code,
         topic_l2_code,
         topic_name,
         topic_name_zh
-    from classified
+    from taxonomy
+),
+
+level_names as (
+    select distinct
+        topic_level,
+        topic_code,
+        topic_l1_code,
+        topic_l2_code,
+        topic_name,
+        topic_name_zh
+    from topic_at_levels
+),
+
+-- one row per session, level and distinct topic of that level (codes only: names join last)
+topic_levels as (
+    select distinct
+        session_topics.session_id,
+        topic_at_levels.topic_level,
+        topic_at_levels.topic_code
+    from session_topics
+    inner join topic_at_levels on session_topics.topic_code = topic_at_levels.leaf_code
 ),
 
 shared as (
@@ -91,10 +96,6 @@ shared as (
         topic_levels.session_id,
         topic_levels.topic_level,
         topic_levels.topic_code,
-        topic_levels.topic_l1_code,
-        topic_levels.topic_l2_code,
-        topic_levels.topic_name,
-        topic_levels.topic_name_zh,
         sessions.shop_id,
         sessions.date_day,
         {{ session_source('sessions.smart_answer_messages', 'sessions.manual_reply_messages') }} as session_source,
@@ -111,30 +112,29 @@ daily as (
         date_day,
         topic_level,
         topic_code,
-        topic_l1_code,
-        topic_l2_code,
-        topic_name,
-        topic_name_zh,
         count(*) as topic_sessions,
         sum(topic_share) as topic_share_sum,
         {{ session_source_counts() }}
     from shared
-    group by shop_id, date_day, topic_level, topic_code, topic_l1_code, topic_l2_code, topic_name, topic_name_zh
+    group by shop_id, date_day, topic_level, topic_code
 )
 
 select
-    shop_id,
-    date_day,
-    topic_level,
-    topic_code,
-    topic_l1_code,
-    topic_l2_code,
-    topic_name,
-    topic_name_zh,
-    topic_sessions,
-    topic_share_sum,
-    bot_only_sessions,
-    bot_then_human_sessions,
-    human_only_sessions,
-    unanswered_sessions
+    daily.shop_id,
+    daily.date_day,
+    daily.topic_level,
+    daily.topic_code,
+    level_names.topic_l1_code,
+    level_names.topic_l2_code,
+    level_names.topic_name,
+    level_names.topic_name_zh,
+    daily.topic_sessions,
+    daily.topic_share_sum,
+    daily.bot_only_sessions,
+    daily.bot_then_human_sessions,
+    daily.human_only_sessions,
+    daily.unanswered_sessions
 from daily
+inner join level_names
+    on daily.topic_level = level_names.topic_level
+        and daily.topic_code = level_names.topic_code
