@@ -18,12 +18,16 @@ session_buyer_messages as (
     where is_in_session and is_buyer_message and {{ is_changed_pair('sessionized_rows', 'last_message_at') }}
 ),
 
+-- only the texts of the sessions recomputed (on incremental runs, the changed pairs')
 message_texts as (
     select
-        message_id,
-        content
-    from {{ ref('stg_chat__messages') }}
-    where is_buyer_message and content is not null
+        session_buyer_messages.shop_id,
+        session_buyer_messages.buyer_key,
+        session_buyer_messages.segment_no,
+        messages.content
+    from {{ ref('stg_chat__messages') }} as messages
+    inner join session_buyer_messages on messages.message_id = session_buyer_messages.message_id
+    where messages.is_buyer_message and messages.content is not null
 ),
 
 sessions as (
@@ -61,12 +65,11 @@ text_topics as (
 
 matched as (
     select distinct
-        session_buyer_messages.shop_id,
-        session_buyer_messages.buyer_key,
-        session_buyer_messages.segment_no,
+        message_texts.shop_id,
+        message_texts.buyer_key,
+        message_texts.segment_no,
         text_topics.topic_code
-    from session_buyer_messages
-    inner join message_texts on session_buyer_messages.message_id = message_texts.message_id
+    from message_texts
     inner join text_topics on message_texts.content = text_topics.content
 ),
 
