@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import math
+import shutil
 from pathlib import Path
 
 import pytest
 
-from dbt_runner import ROOT, dbt_env, query, run_mf, write_semantic_manifest
+from dbt_runner import ROOT, WAREHOUSE_FILE, dbt_env, query, run_mf, write_semantic_manifest
 
 SHOP_METRICS = ("consultations", "response_rate_24h", "satisfaction_rate", "avg_first_response_seconds")
 AGENT_METRICS = ("manual_response_rate_24h",)
@@ -89,8 +90,11 @@ def test_saved_queries_run(built: Path, saved_query: str) -> None:
     assert rows and {"shop", "consultations", "response_rate_24h"} <= set(rows[0])
 
 
-def test_the_mf_wrapper_never_asks_pypi(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_mf_wrapper_never_asks_pypi(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing may reach the internet at run time: mf's own update check would ask PyPI."""
+    # in process, dbt keeps its connection open: give it a copy, so later mf runs find
+    # the shared warehouse unlocked
+    shutil.copy(built / WAREHOUSE_FILE, tmp_path / WAREHOUSE_FILE)
     import update_checker
 
     from service_analytics.metricflow_cli import run_mf as run_offline
@@ -102,7 +106,7 @@ def test_the_mf_wrapper_never_asks_pypi(built: Path, monkeypatch: pytest.MonkeyP
     # restored after the test: the wrapper replaces the check for the rest of the process
     monkeypatch.setattr(update_checker.UpdateChecker, "check", update_checker.UpdateChecker.check)
     monkeypatch.chdir(ROOT)
-    for name, value in dbt_env(built).items():
+    for name, value in dbt_env(tmp_path).items():
         monkeypatch.setenv(name, value)
     assert run_offline(["list", "metrics"]) == 0
     # a version never checked before is not in update_checker's hour-long cache, so a live
