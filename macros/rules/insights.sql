@@ -46,49 +46,50 @@
     {{ positive_number_var('smart_service_window_days') | int }}
 {%- endmacro %}
 
-{#- I8: the additive parts of the smart-service figures (name, condition on fct_sessions);
-    the request-based parts are null when the export has no human_requested events. -#}
+{#- I8: the additive parts of the smart-service figures: (name, aggregate over fct_sessions
+    rows, whether it needs human_requested events). The request parts are null when the
+    export has no such events. -#}
 {% macro smart_service_part_columns() -%}
-    {{ return([
+    {%- set bot_counted = "smart_answer_messages > 0 and not coalesce(human_requested_at < first_smart_answer_at, false)" -%}
+    {%- set counted = [
         ['consultations', 'true', false],
         ['bot_answered_sessions', 'smart_answer_messages > 0', false],
-        ['bot_counted_sessions', 'smart_answer_messages > 0 and not coalesce(human_requested_at < first_smart_answer_at, false)', false],
-        ['bot_resolved_sessions', 'smart_answer_messages > 0 and not coalesce(human_requested_at < first_smart_answer_at, false) and is_smart_resolved', false],
+        ['bot_counted_sessions', bot_counted, false],
+        ['bot_resolved_sessions', bot_counted ~ ' and is_smart_resolved', false],
         ['human_request_sessions', 'human_requested_at is not null', true],
         ['human_connected_sessions', 'human_connected_at is not null', true],
         ['connected_in_time_sessions', 'human_wait_seconds <= ' ~ human_connect_target_seconds(), true],
         ['human_replied_sessions', 'human_replied_at is not null', true],
         ['human_rated_sessions', 'manual_reply_messages > 0 and rating_stars is not null', false],
         ['human_satisfied_sessions', 'manual_reply_messages > 0 and is_satisfied', false],
-    ]) }}
+    ] -%}
+    {%- set parts = [] -%}
+    {%- for part in counted -%}
+        {%- do parts.append([part[0], 'count(case when ' ~ part[1] ~ ' then 1 end)', part[2]]) -%}
+    {%- endfor -%}
+    {%- do parts.append(['human_wait_seconds_sum', 'coalesce(sum(human_wait_seconds), 0)', true]) -%}
+    {{ return(parts) }}
 {%- endmacro %}
 
-{% macro smart_service_part_names() -%}
+{% macro smart_service_part_names(request_parts_only=false) -%}
     {%- set names = [] -%}
-    {%- for part in smart_service_part_columns() -%}{%- do names.append(part[0]) -%}{%- endfor -%}
-    {%- do names.append('human_wait_seconds_sum') -%}
+    {%- for part in smart_service_part_columns() if part[2] or not request_parts_only -%}
+        {%- do names.append(part[0]) -%}
+    {%- endfor -%}
     {{ return(names) }}
 {%- endmacro %}
 
-{% macro smart_service_request_part_names() -%}
-    {%- set names = [] -%}
-    {%- for part in smart_service_part_columns() if part[2] -%}{%- do names.append(part[0]) -%}{%- endfor -%}
-    {%- do names.append('human_wait_seconds_sum') -%}
-    {{ return(names) }}
-{%- endmacro %}
-
-{#- I8: the parts of a group of fct_sessions rows, as count/sum expressions. -#}
+{#- I8: the parts of a group of fct_sessions rows. -#}
 {% macro smart_service_part_counts() -%}
     {%- for part in smart_service_part_columns() %}
-    count(case when {{ part[1] }} then 1 end) as {{ part[0] }},
+    {{ part[1] }} as {{ part[0] }}{{ ',' if not loop.last }}
     {%- endfor %}
-    coalesce(sum(human_wait_seconds), 0) as human_wait_seconds_sum
 {%- endmacro %}
 
 {#- I8: the parts of `relation`; the request parts null unless `has_requests` holds. -#}
 {% macro smart_service_parts_if_requests(relation, has_requests) -%}
     {%- for name in smart_service_part_names() %}
-    {%- if name in smart_service_request_part_names() %}
+    {%- if name in smart_service_part_names(request_parts_only=true) %}
     case when {{ has_requests }} then {{ relation }}.{{ name }} end as {{ name }}{{ ',' if not loop.last }}
     {%- else %}
     {{ relation }}.{{ name }}{{ ',' if not loop.last }}
@@ -100,18 +101,11 @@
     which stay null for an export without requests. -#}
 {% macro smart_service_parts_filled(relation) -%}
     {%- for name in smart_service_part_names() %}
-    {%- if name in smart_service_request_part_names() %}
+    {%- if name in smart_service_part_names(request_parts_only=true) %}
     {{ relation }}.{{ name }}{{ ',' if not loop.last }}
     {%- else %}
     coalesce({{ relation }}.{{ name }}, 0) as {{ name }}{{ ',' if not loop.last }}
     {%- endif %}
-    {%- endfor %}
-{%- endmacro %}
-
-{#- `sum(name) over window_name as name` for each name, comma-separated. -#}
-{% macro sum_each_over(names, window_name) -%}
-    {%- for name in names %}
-    sum({{ name }}) over {{ window_name }} as {{ name }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
 

@@ -53,7 +53,13 @@
     {%- for fact in session_fact_columns() %}
     count(case when {{ fact[1] }} then 1 end) as {{ fact[0] }},
     {%- endfor %}
-    coalesce(sum(case when not is_vacation_excluded then first_response_seconds end), 0) as first_response_seconds_sum
+    {{ first_response_seconds_sum() }} as first_response_seconds_sum
+{%- endmacro %}
+
+{#- S6: the seconds of the first responses of a group of sessions, summed over the sessions
+    counted in first_response_sessions (`condition`: that flag, when already computed). -#}
+{% macro first_response_seconds_sum(condition=none) -%}
+    coalesce(sum(case when {{ condition or has_first_response() }} then first_response_seconds end), 0)
 {%- endmacro %}
 
 {#- The S6 fact names that add up (for sums over periods and reconciliation tests). -#}
@@ -69,4 +75,11 @@
     {%- for name in names -%}
         sum({{ name }}) as {{ name }}{{ ', ' if not loop.last }}
     {%- endfor -%}
+{%- endmacro %}
+
+{#- `sum(name) over window_name as name` for each name, comma-separated. -#}
+{% macro sum_each_over(names, window_name) -%}
+    {%- for name in names %}
+    sum({{ name }}) over {{ window_name }} as {{ name }}{{ ',' if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}

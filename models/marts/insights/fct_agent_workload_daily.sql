@@ -61,7 +61,7 @@ session_days as (
         date_day,
         count(*) as assigned_sessions,
         count(case when has_first_response then 1 end) as answered_sessions,
-        coalesce(sum(case when has_first_response then first_response_seconds end), 0) as first_response_seconds_sum,
+        {{ first_response_seconds_sum('has_first_response') }} as first_response_seconds_sum,
         count(case when has_first_response and is_within_target then 1 end) as within_target_sessions
     from judged_sessions
     group by shop_id, agent_id, date_day

@@ -41,7 +41,7 @@ hourly as (
         hour_of_day,
         count(*) as consultations,
         count(case when has_first_response then 1 end) as first_response_sessions,
-        coalesce(sum(case when has_first_response then first_response_seconds end), 0) as first_response_seconds_sum
+        {{ first_response_seconds_sum('has_first_response') }} as first_response_seconds_sum
     from slotted
     group by shop_id, date_day, hour_of_day
 )
