@@ -45,9 +45,9 @@ def delta_text(metric: str, now: float | None, before: float | None) -> str | No
     if now is None or before is None:
         return None
     change = now - before
-    if metric.endswith("_rate") or metric.endswith("_rate_24h"):
+    if data.figure_kind(metric) == "rate":
         return f"{change * 100:+.1f} pts"
-    if metric.endswith("_seconds"):
+    if data.figure_kind(metric) == "seconds":
         return f"{change:+.0f} s"
     return f"{change:+,.0f}"
 

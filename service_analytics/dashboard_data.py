@@ -125,13 +125,22 @@ def agent_rates(facts: dict[str, float]) -> dict[str, float | None]:
     }
 
 
+def figure_kind(metric: str) -> str:
+    """'rate', 'seconds' or 'count', from the metric's name (the marts' naming rules)."""
+    if metric.endswith("_rate") or metric.endswith("_rate_24h"):
+        return "rate"
+    if metric.endswith("_seconds"):
+        return "seconds"
+    return "count"
+
+
 def format_figure(metric: str, value: float | None) -> str:
     """How the page shows a figure (the browser test compares these strings)."""
     if value is None:
         return "–"
-    if metric.endswith("_rate") or metric.endswith("_rate_24h"):
+    if figure_kind(metric) == "rate":
         return f"{value * 100:.1f}%"
-    if metric.endswith("_seconds"):
+    if figure_kind(metric) == "seconds":
         minutes, seconds = divmod(round(value), 60)
         hours, minutes = divmod(minutes, 60)
         return f"{hours}h {minutes:02d}m {seconds:02d}s" if hours else f"{minutes}m {seconds:02d}s"
