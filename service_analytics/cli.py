@@ -120,7 +120,65 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="measure the full build only (no build of the earlier days and no incremental day): for the largest sizes",
     )
+    ld = commands.add_parser(
+        "load",
+        help="load an export folder into the raw schema of a server engine (postgres, spark)",
+        description=(
+            "Read an export folder (CSV or Parquet, the raw contract) with the same checks the "
+            "DuckDB target uses, then replace the six tables of the engine's `raw` schema with it, "
+            "every column as text, through the engine's bulk path (COPY on PostgreSQL, Spark's "
+            "Parquet reader). PostgreSQL connection: PGHOST, PGPORT, PGUSER, PGPASSWORD, "
+            "PGDATABASE (the same variables the dbt profile reads). Spark: the local session's "
+            "warehouse, SPARK_WAREHOUSE_DIR."
+        ),
+    )
+    ld.add_argument("--target", required=True, choices=("postgres", "spark"), help="the engine to load into")
+    ld.add_argument("folder", type=Path, metavar="DIR", help="the export folder")
+
+    pg = commands.add_parser(
+        "postgres",
+        help="start or stop a throwaway local PostgreSQL server (for trying the postgres target)",
+        description=(
+            "start: initdb into a new temporary folder, start PostgreSQL on a free port of "
+            "127.0.0.1 and print the PG* variables to export (eval \"$(service-analytics postgres "
+            "start)\"). stop: stop it and delete its folder. env: print the variables again. "
+            "Never touches a shared server."
+        ),
+    )
+    pg.add_argument("action", choices=("start", "stop", "env"))
+    pg.add_argument("--state", type=Path, default=Path("warehouse/postgres.json"),
+                    help="where the running server is recorded (default: warehouse/postgres.json)")
     return parser
+
+
+def _postgres(action: str, state: Path) -> int:
+    from service_analytics import pg_server
+
+    try:
+        if action == "start":
+            if state.exists():
+                print(f"service-analytics postgres: a server is already recorded in {state}; "
+                      "`service-analytics postgres stop` first", file=sys.stderr)
+                return 1
+            server = pg_server.start()
+            server.save(state)
+        else:
+            if not state.exists():
+                print(f"service-analytics postgres: no server recorded in {state}", file=sys.stderr)
+                return 1
+            server = pg_server.PostgresServer.load(state)
+            if action == "stop":
+                server.stop()
+                state.unlink()
+                print(f"stopped the server on port {server.port} and removed {Path(server.data_dir).parent}")
+                return 0
+    except pg_server.PostgresServerError as error:
+        print(f"service-analytics postgres: {error}", file=sys.stderr)
+        return 1
+    for name, value in server.env().items():
+        print(f"export {name}='{value}'")
+    print("export DBT_TARGET=postgres")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -159,6 +217,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = run_bench(args.shops, args.days, args.messages, args.fmt, args.seed, incremental=not args.skip_incremental)
         print(format_result(result))
         return 0
+    elif args.command == "load":
+        from service_analytics.load import LoadError, load
+
+        try:
+            loaded = load(args.folder, args.target, progress=lambda text: print(text, file=sys.stderr))
+        except LoadError as error:
+            print(f"service-analytics load: {error}", file=sys.stderr)
+            return 1
+        for table in loaded:
+            note = f" ({table.malformed_lines:,} malformed lines kept for quarantine)" if table.malformed_lines else ""
+            print(f"raw.{table.name}: {table.rows:,} rows{note}")
+    elif args.command == "postgres":
+        return _postgres(args.action, args.state)
     elif args.command == "publish":
         try:
             counts = publish(args.warehouse, args.out)

@@ -3,13 +3,17 @@
   is converted to UTC, no offset means UTC already. Anything else, including impossible
   dates such as 2026-02-30, gives null, which staging quarantines as unparseable (S9).
   The pattern guard matters: casting to a plain timestamp would silently drop an offset.
+  The pattern also fixes what every engine accepts (decisions.md, "One timestamp
+  grammar on every engine"): months 01-12, days 01-31, hours 00-23, minutes and seconds
+  00-59, offsets up to +-15:59 and an upper-case Z; year 0000 is refused; digits past
+  the microsecond are cut off, not rounded.
 -#}
 {% macro iso_timestamp_pattern() -%}
-^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)?$
+^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,9})?(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?$
 {%- endmacro %}
 
 {% macro iso_offset_pattern() -%}
-(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$
+(Z|[+-][0-9]{2}(:?[0-9]{2})?)$
 {%- endmacro %}
 
 {% macro parse_iso_timestamp(column) %}
@@ -19,8 +23,27 @@
 {% macro duckdb__parse_iso_timestamp(column) -%}
     case
         when not regexp_full_match({{ column }}, '{{ iso_timestamp_pattern() }}') then null
+        when substr({{ column }}, 1, 4) = '0000' then null
         when regexp_matches(substr({{ column }}, 20), '{{ iso_offset_pattern() }}')
             then timezone('UTC', try_cast({{ column }} as timestamptz))
         else try_cast({{ column }} as timestamp)
+    end
+{%- endmacro %}
+
+
+{#- PostgreSQL has no try_cast: the pattern has checked every field's range, so what is
+    left to refuse before casting is a day past the end of its month (2026-02-29). -#}
+{% macro postgres__parse_iso_timestamp(column) -%}
+    {%- set micro = "regexp_replace(" ~ column ~ ", '([.][0-9]{6})[0-9]+', '\\1')" -%}
+    case
+        when not ({{ column }} ~ '{{ iso_timestamp_pattern() }}') then null
+        when substr({{ column }}, 1, 4) = '0000' then null
+        when cast(substr({{ column }}, 9, 2) as integer) > extract(day from
+            make_date(cast(substr({{ column }}, 1, 4) as integer), cast(substr({{ column }}, 6, 2) as integer), 1)
+            + interval '1 month' - interval '1 day')
+            then null
+        when substr({{ column }}, 20) ~ '{{ iso_offset_pattern() }}'
+            then cast(cast({{ micro }} as timestamptz) at time zone 'UTC' as timestamp)
+        else cast({{ micro }} as timestamp)
     end
 {%- endmacro %}

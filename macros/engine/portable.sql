@@ -19,6 +19,10 @@
     regexp_full_match({{ column }}, '[+-]?[0-9]{1,9}')
 {%- endmacro %}
 
+{% macro postgres__is_integer_text(column) -%}
+    ({{ column }} ~ '^[+-]?[0-9]{1,9}$')
+{%- endmacro %}
+
 {#- The raw values of a row as one JSON text, kept on quarantine rows (S9); the values are
     read from the columns named `prefix` + column. -#}
 {% macro raw_record_json(columns, prefix='') %}
@@ -33,13 +37,26 @@
     )) as varchar)
 {%- endmacro %}
 
-{#- Relation of valid IANA time zone names, one column `name`. -#}
+{#- the same text as DuckDB's to_json: {"a":"x","b":null}, keys in contract order -#}
+{% macro postgres__raw_record_json(columns, prefix='') -%}
+    ('{'
+    {%- for column in columns %}
+        || '{{ ',' if not loop.first }}"{{ column }}":' || coalesce(cast(to_json({{ prefix }}{{ column }}) as text), 'null')
+    {%- endfor %}
+        || '}')
+{%- endmacro %}
+
+{#- Relation of valid IANA time zone names, one column `name` (a subquery with an alias). -#}
 {% macro timezone_names() %}
     {{ return(adapter.dispatch('timezone_names', 'service_analytics')()) }}
 {% endmacro %}
 
 {% macro duckdb__timezone_names() -%}
-    (select name from pg_timezone_names())
+    (select name from pg_timezone_names()) as time_zones
+{%- endmacro %}
+
+{% macro postgres__timezone_names() -%}
+    (select name from pg_timezone_names) as time_zones
 {%- endmacro %}
 
 {#- The moment of the build (UTC), for the future-timestamp check (S9). -#}
@@ -61,6 +78,11 @@
     ((epoch_us({{ end_at }}) - epoch_us({{ start_at }})) // 1000000)
 {%- endmacro %}
 
+{#- truncated toward zero, as DuckDB's integer division -#}
+{% macro postgres__seconds_between(start_at, end_at) -%}
+    cast(trunc(extract(epoch from ({{ end_at }}) - ({{ start_at }}))) as bigint)
+{%- endmacro %}
+
 {#- A timestamp plus a number of seconds. -#}
 {% macro add_seconds(timestamp, seconds) %}
     {{ return(adapter.dispatch('add_seconds', 'service_analytics')(timestamp, seconds)) }}
@@ -68,6 +90,10 @@
 
 {% macro duckdb__add_seconds(timestamp, seconds) -%}
     ({{ timestamp }} + to_seconds({{ seconds }}))
+{%- endmacro %}
+
+{% macro postgres__add_seconds(timestamp, seconds) -%}
+    ({{ timestamp }} + ({{ seconds }}) * interval '1 second')
 {%- endmacro %}
 
 {#- The calendar date of a UTC timestamp in an IANA time zone (S6: the shop's local day). -#}
@@ -79,21 +105,42 @@
     cast(timezone({{ timezone }}, timezone('UTC', {{ utc_timestamp }})) as date)
 {%- endmacro %}
 
-{#- The value of `value` on the row with the greatest `order_by` in a group (or least). -#}
-{% macro arg_max(value, order_by) %}
-    {{ return(adapter.dispatch('arg_max', 'service_analytics')(value, order_by)) }}
-{% endmacro %}
-
-{% macro duckdb__arg_max(value, order_by) -%}
-    arg_max({{ value }}, {{ order_by }})
+{% macro postgres__local_date(utc_timestamp, timezone) -%}
+    cast(({{ utc_timestamp }} at time zone 'UTC') at time zone {{ timezone }} as date)
 {%- endmacro %}
 
-{% macro arg_min(value, order_by) %}
-    {{ return(adapter.dispatch('arg_min', 'service_analytics')(value, order_by)) }}
+{#- The value of `value` on the row with the greatest `order_by` in a group (or least),
+    among the rows where `where` holds; rows with a null value or order are skipped. -#}
+{% macro arg_max(value, order_by, where=none) %}
+    {{ return(adapter.dispatch('arg_max', 'service_analytics')(value, order_by, where)) }}
 {% endmacro %}
 
-{% macro duckdb__arg_min(value, order_by) -%}
-    arg_min({{ value }}, {{ order_by }})
+{% macro duckdb__arg_max(value, order_by, where=none) -%}
+    arg_max({{ value }}, {{ order_by }}){% if where is not none %} filter (where {{ where }}){% endif %}
+{%- endmacro %}
+
+{% macro postgres__arg_max(value, order_by, where=none) -%}
+    {{ postgres_arg_extreme(value, order_by, where, 'desc') }}
+{%- endmacro %}
+
+{% macro arg_min(value, order_by, where=none) %}
+    {{ return(adapter.dispatch('arg_min', 'service_analytics')(value, order_by, where)) }}
+{% endmacro %}
+
+{% macro duckdb__arg_min(value, order_by, where=none) -%}
+    arg_min({{ value }}, {{ order_by }}){% if where is not none %} filter (where {{ where }}){% endif %}
+{%- endmacro %}
+
+{% macro postgres__arg_min(value, order_by, where=none) -%}
+    {{ postgres_arg_extreme(value, order_by, where, 'asc') }}
+{%- endmacro %}
+
+{#- PostgreSQL has no arg_max: the first element of the values ordered by `order_by`. -#}
+{% macro postgres_arg_extreme(value, order_by, where, direction) -%}
+    (array_agg({{ value }} order by {{ order_by }} {{ direction }}) filter (
+        where ({{ value }}) is not null and ({{ order_by }}) is not null
+        {%- if where is not none %} and ({{ where }}){% endif %}
+    ))[1]
 {%- endmacro %}
 
 {#- A hex digest of text, for stable ids. -#}
@@ -105,6 +152,10 @@
     sha256({{ expression }})
 {%- endmacro %}
 
+{% macro postgres__hash_text(expression) -%}
+    encode(sha256(convert_to({{ expression }}, 'UTF8')), 'hex')
+{%- endmacro %}
+
 {#- The hour (0-23) of a UTC timestamp on the clock of an IANA time zone (I5, I7). -#}
 {% macro local_hour(utc_timestamp, timezone) %}
     {{ return(adapter.dispatch('local_hour', 'service_analytics')(utc_timestamp, timezone)) }}
@@ -112,6 +163,10 @@
 
 {% macro duckdb__local_hour(utc_timestamp, timezone) -%}
     cast(extract(hour from timezone({{ timezone }}, timezone('UTC', {{ utc_timestamp }}))) as integer)
+{%- endmacro %}
+
+{% macro postgres__local_hour(utc_timestamp, timezone) -%}
+    cast(extract(hour from ({{ utc_timestamp }} at time zone 'UTC') at time zone {{ timezone }}) as integer)
 {%- endmacro %}
 
 {#- ISO weekday of a date: 1 Monday to 7 Sunday (I5). -#}
@@ -123,6 +178,10 @@
     cast(isodow({{ date_expression }}) as integer)
 {%- endmacro %}
 
+{% macro postgres__iso_weekday(date_expression) -%}
+    cast(extract(isodow from {{ date_expression }}) as integer)
+{%- endmacro %}
+
 {#- The continuous percentile (linear interpolation) of `column` in a group (I4). -#}
 {% macro percentile_cont(fraction, column) %}
     {{ return(adapter.dispatch('percentile_cont', 'service_analytics')(fraction, column)) }}
@@ -132,6 +191,10 @@
     quantile_cont({{ column }}, {{ fraction }})
 {%- endmacro %}
 
+{% macro postgres__percentile_cont(fraction, column) -%}
+    percentile_cont({{ fraction }}) within group (order by {{ column }})
+{%- endmacro %}
+
 {#- Whether `text` contains `fragment`, both compared lower-cased (I1 keyword rules). -#}
 {% macro contains_text(text, fragment) %}
     {{ return(adapter.dispatch('contains_text', 'service_analytics')(text, fragment)) }}
@@ -139,4 +202,22 @@
 
 {% macro duckdb__contains_text(text, fragment) -%}
     contains(lower({{ text }}), lower({{ fragment }}))
+{%- endmacro %}
+
+{% macro postgres__contains_text(text, fragment) -%}
+    (strpos(lower({{ text }}), lower({{ fragment }})) > 0)
+{%- endmacro %}
+
+
+{#- A 64-bit floating-point type name (DuckDB double, PostgreSQL double precision). -#}
+{% macro type_double() %}
+    {{ return(adapter.dispatch('type_double', 'service_analytics')()) }}
+{% endmacro %}
+
+{% macro default__type_double() -%}
+    double
+{%- endmacro %}
+
+{% macro postgres__type_double() -%}
+    double precision
 {%- endmacro %}

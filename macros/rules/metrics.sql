@@ -4,7 +4,7 @@
   rates are always recomputed from summed counts, and a zero denominator gives null.
 -#}
 {% macro safe_ratio(numerator, denominator) -%}
-    case when ({{ denominator }}) = 0 then null else cast({{ numerator }} as double) / ({{ denominator }}) end
+    case when ({{ denominator }}) = 0 then null else cast({{ numerator }} as {{ type_double() }}) / ({{ denominator }}) end
 {%- endmacro %}
 
 {#- 24小时响应率: (smart_resolved + responded_within_24h) / (consultations - vacation_excluded - awaiting). -#}

@@ -32,12 +32,16 @@
     cast({{ date_expression }} + to_days(cast({{ days }} as integer)) as date)
 {%- endmacro %}
 
+{% macro postgres__add_days(date_expression, days) -%}
+    cast(cast({{ date_expression }} as date) + cast({{ days }} as integer) as date)
+{%- endmacro %}
+
 {#- First day of the calendar week (Monday) or month containing a date. -#}
 {% macro start_of(unit, date_expression) %}
     {{ return(adapter.dispatch('start_of', 'service_analytics')(unit, date_expression)) }}
 {% endmacro %}
 
-{% macro duckdb__start_of(unit, date_expression) -%}
+{% macro default__start_of(unit, date_expression) -%}
     cast(date_trunc('{{ unit }}', {{ date_expression }}) as date)
 {%- endmacro %}
 
@@ -48,6 +52,10 @@
 
 {% macro duckdb__date_series(start_date, end_date) -%}
     select cast(unnest(generate_series(cast({{ start_date }} as date), cast({{ end_date }} as date), interval 1 day)) as date) as date_day
+{%- endmacro %}
+
+{% macro postgres__date_series(start_date, end_date) -%}
+    select cast(generate_series(cast({{ start_date }} as date), cast({{ end_date }} as date), interval '1 day') as date) as date_day
 {%- endmacro %}
 
 {#-

@@ -64,13 +64,13 @@ aggregated as (
         min(case when (is_assignment or is_manual_reply) and timeline_seq > human_request_seq then happened_at end)
             as human_connected_at,
         min(case when is_manual_reply and timeline_seq > human_request_seq then happened_at end) as human_replied_at,
-        {{ arg_min('agent_id', 'timeline_seq') }} filter (where is_manual_reply) as first_reply_agent_id,
-        {{ arg_max('agent_id', 'timeline_seq') }} filter (
-            where is_assignment and (first_manual_reply_at is null or happened_at <= first_manual_reply_at)
-        ) as assigned_event_agent_id,
-        {{ arg_max('is_smart_answer', 'timeline_seq') }} filter (
-            where is_buyer_message or is_smart_answer
-        ) as is_last_said_smart_answer,
+        {{ arg_min('agent_id', 'timeline_seq', where='is_manual_reply') }} as first_reply_agent_id,
+        {{ arg_max(
+            'agent_id', 'timeline_seq',
+            where='is_assignment and (first_manual_reply_at is null or happened_at <= first_manual_reply_at)'
+        ) }} as assigned_event_agent_id,
+        {{ arg_max('is_smart_answer', 'timeline_seq', where='is_buyer_message or is_smart_answer') }}
+            as is_last_said_smart_answer,
         count(case when is_assignment then 1 end) as assignment_events,
         count(case when row_kind = 'consultation' then 1 end) as consultation_messages,
         count(case when row_kind = 'faq_click' then 1 end) as faq_click_messages,

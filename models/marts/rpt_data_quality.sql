@@ -70,5 +70,5 @@ select
     collapsed_rows,
     outside_session_rows,
     day_raw_rows,
-    cast(quarantined_rows as double) / day_raw_rows as quarantined_share_of_day
+    cast(quarantined_rows as {{ type_double() }}) / day_raw_rows as quarantined_share_of_day
 from with_day_totals

@@ -25,7 +25,7 @@ actual as (
         shop_id,
         date_day,
         topic_level,
-        round(sum(topic_share_sum), 6) as consultations
+        round(cast(sum(topic_share_sum) as decimal(38, 9)), 6) as consultations
     from {{ ref('fct_topic_daily') }}
     group by shop_id, date_day, topic_level
 )

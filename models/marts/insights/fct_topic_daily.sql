@@ -113,7 +113,7 @@ daily as (
         topic_level,
         topic_code,
         count(*) as topic_sessions,
-        sum(topic_share) as topic_share_sum,
+        cast(sum(topic_share) as decimal(38, 12)) as topic_share_sum,
         {{ session_source_counts() }}
     from shared
     group by shop_id, date_day, topic_level, topic_code

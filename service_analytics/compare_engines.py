@@ -1,0 +1,117 @@
+"""Compare the marts of a server engine with the DuckDB warehouse, row for row.
+
+DuckDB is the reference. Every table of the `marts` schema must exist on both sides with
+the same columns in the same order and the same rows (as multisets). Values are compared
+after a normalisation that only removes differences of representation: numbers as floats
+rounded to 9 significant digits (a decimal 0.5 and a double 0.5 are the same figure),
+timestamps and dates as ISO text, booleans as booleans.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+Value = Any
+Row = tuple[Value, ...]
+
+SIGNIFICANT_DIGITS = 9
+
+
+@dataclass(frozen=True)
+class MartTable:
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+
+
+def normalise(value: Value) -> Value:
+    """One representation per figure, whatever the engine's type for it."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        number = float(value)
+        if number == 0 or math.isnan(number) or math.isinf(number):
+            return number
+        digits = SIGNIFICANT_DIGITS - 1 - int(math.floor(math.log10(abs(number))))
+        return round(number, digits)
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None).isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _table(columns: Sequence[str], rows: Iterable[Sequence[Value]]) -> MartTable:
+    return MartTable(tuple(columns), tuple(tuple(normalise(v) for v in row) for row in rows))
+
+
+def duckdb_marts(path: Path, schema: str = "marts") -> dict[str, MartTable]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        names = [r[0] for r in connection.execute(
+            "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE' "
+            "order by table_name", [schema]).fetchall()]
+        tables: dict[str, MartTable] = {}
+        for name in names:
+            result = connection.execute(f'select * from "{schema}"."{name}"')
+            columns = [d[0] for d in result.description]
+            tables[name] = _table(columns, result.fetchall())
+        return tables
+
+
+def postgres_marts(dsn: str = "", schema: str = "marts") -> dict[str, MartTable]:
+    import psycopg2
+
+    connection = psycopg2.connect(dsn)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "select table_name from information_schema.tables where table_schema = %s "
+                "and table_type = 'BASE TABLE' order by table_name", [schema])
+            names = [r[0] for r in cursor.fetchall()]
+            tables: dict[str, MartTable] = {}
+            for name in names:
+                cursor.execute(f'select * from "{schema}"."{name}"')
+                columns = [d[0] for d in cursor.description or ()]
+                tables[name] = _table(columns, cursor.fetchall())
+            return tables
+    finally:
+        connection.close()
+
+
+def _sort_key(row: Row) -> tuple[tuple[int, str], ...]:
+    return tuple((0, "") if v is None else (1, repr(v)) for v in row)
+
+
+def differences(reference: dict[str, MartTable], other: dict[str, MartTable], limit: int = 5) -> list[str]:
+    """What differs, one line per finding; empty when the marts are identical."""
+    found: list[str] = []
+    for name in sorted(set(reference) - set(other)):
+        found.append(f"{name}: missing")
+    for name in sorted(set(other) - set(reference)):
+        found.append(f"{name}: not in the reference")
+    for name in sorted(set(reference) & set(other)):
+        ref, oth = reference[name], other[name]
+        if ref.columns != oth.columns:
+            found.append(f"{name}: columns differ: {ref.columns} != {oth.columns}")
+            continue
+        only_ref = Counter(ref.rows) - Counter(oth.rows)
+        only_oth = Counter(oth.rows) - Counter(ref.rows)
+        if not only_ref and not only_oth:
+            continue
+        found.append(
+            f"{name}: {sum(only_ref.values())} of {len(ref.rows)} reference rows not matched, "
+            f"{sum(only_oth.values())} of {len(oth.rows)} rows only here"
+        )
+        for row in sorted(only_ref, key=_sort_key)[:limit]:
+            found.append(f"  reference: {dict(zip(ref.columns, row))}")
+        for row in sorted(only_oth, key=_sort_key)[:limit]:
+            found.append(f"  here:      {dict(zip(oth.columns, row))}")
+    return found
