@@ -13,7 +13,7 @@ export DO_NOT_TRACK := 1
 DBT := $(BIN)/dbt
 SAMPLE := data/sample
 
-.PHONY: venv build test lint dbt-test pytest docs sample clean publish bench browser dashboard
+.PHONY: venv build test lint dbt-test pytest docs sample clean publish bench browser dashboard postgres-server build-postgres
 
 # Creates .venv/ and installs the pinned requirements once; reinstalls only when
 # requirements.txt or pyproject.toml change.
@@ -38,7 +38,7 @@ build: venv warehouse
 
 # Every check: lint, dbt build (models, seeds, data and unit tests), pytest (including
 # MetricFlow against the marts and the page in headless Chromium).
-test: venv warehouse browser lint dbt-test pytest
+test: venv warehouse browser postgres-server lint dbt-test pytest
 
 # Debian's chromium and chromedriver for the page test; nothing downloads a browser at run time.
 browser:
@@ -47,6 +47,21 @@ browser:
 		echo "installing Debian's chromium and chromium-driver (for the page test)"; \
 		$$SUDO apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
 		{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null; }; }
+
+# Debian's PostgreSQL server binaries (initdb, pg_ctl) for the postgres tests; the tests
+# start their own throwaway server from them (never a shared one).
+postgres-server:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		echo "installing Debian's postgresql (for the postgres tests)"; \
+		$$SUDO apt-get install -y -q postgresql >/dev/null 2>&1 || \
+		{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q postgresql >/dev/null; }; }
+
+# The sample on a PostgreSQL server named by PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE
+# (for a throwaway local one: eval "$$(.venv/bin/service-analytics postgres start)").
+build-postgres: venv
+	$(BIN)/service-analytics load --target postgres $(SAMPLE)
+	DBT_TARGET=postgres $(DBT) build --target-path target/postgres
 
 # The seller-centre page on the published marts (run `make build` first): http://localhost:8501
 DASHBOARD_PORT ?= 8501

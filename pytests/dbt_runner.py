@@ -62,9 +62,11 @@ def run_dbt(
     raw_data_dir: Path | None = None,
     hash_key: str | None = "test-key",
     extra_vars: dict[str, object] | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> DbtResult:
-    """dbt <args> from the project root, with the warehouse, target and logs under `workdir`."""
-    env = dbt_env(workdir, hash_key)
+    """dbt <args> from the project root, with the warehouse, target and logs under `workdir`
+    (`extra_env`: e.g. DBT_TARGET and the PG* variables of a server engine)."""
+    env = {**dbt_env(workdir, hash_key), **(extra_env or {})}
     command = [str(DBT), *args]
     project_vars: dict[str, object] = dict(extra_vars or {})
     if raw_data_dir is not None:

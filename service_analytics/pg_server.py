@@ -15,7 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 MIN_VERSION = 15
@@ -155,6 +155,20 @@ def start(port: int | None = None, database: str = DEFAULT_DATABASE, settings: d
                            capture_output=True, check=False)
         shutil.rmtree(root, ignore_errors=True)
         raise
+
+
+def create_database(server: PostgresServer, name: str) -> PostgresServer:
+    """A further empty database on the same server (tests keep their builds apart)."""
+    import psycopg2
+
+    connection = psycopg2.connect(server.dsn(database="postgres"))
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f'create database "{name}"')
+    finally:
+        connection.close()
+    return replace(server, database=name)
 
 
 def _create_database(server: PostgresServer) -> None:

@@ -1,0 +1,124 @@
+"""Issue 8: the same warehouse on PostgreSQL, on a throwaway server this test starts.
+
+The server is initdb'd into a temporary folder on a free port and removed at the end
+(service_analytics.pg_server); `make test` installs Debian's PostgreSQL when it is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from dbt_runner import ROOT, SERVICE_ANALYTICS, DbtResult, run_dbt
+from service_analytics import pg_server
+from service_analytics.compare_engines import differences, duckdb_marts, postgres_marts
+from service_analytics.history import last_full_day, write_history
+
+SAMPLE = ROOT / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[pg_server.PostgresServer]:
+    started = pg_server.start()
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+def _pg_env(database: pg_server.PostgresServer) -> dict[str, str]:
+    return {**database.env(), "DBT_TARGET": "postgres"}
+
+
+def load(folder: Path, database: pg_server.PostgresServer) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **_pg_env(database)}
+    return subprocess.run([str(SERVICE_ANALYTICS), "load", "--target", "postgres", str(folder)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+def build_on(database: pg_server.PostgresServer, workdir: Path, args: list[str] | None = None) -> DbtResult:
+    result = run_dbt(args or ["build"], workdir, extra_env=_pg_env(database))
+    assert "Registered adapter: postgres" in result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def sample_on_postgres(server: pg_server.PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> pg_server.PostgresServer:
+    database = pg_server.create_database(server, "sample")
+    loaded = load(SAMPLE, database)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "raw.chat_messages: " in loaded.stdout
+    result = build_on(database, tmp_path_factory.mktemp("pg_sample"))
+    assert result.returncode == 0, result.output[-4000:]
+    # every unit test ran on PostgreSQL, not only on DuckDB
+    assert "unit_test" in result.output and " ERROR=0 " in result.output
+    return database
+
+
+@pytest.fixture(scope="module")
+def sample_on_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workdir = tmp_path_factory.mktemp("duck_sample")
+    result = run_dbt(["build"], workdir, raw_data_dir=SAMPLE)
+    assert result.returncode == 0, result.output[-4000:]
+    return workdir / "service_analytics.duckdb"
+
+
+def test_sample_marts_on_postgres_equal_duckdb_row_for_row(
+    sample_on_postgres: pg_server.PostgresServer, sample_on_duckdb: Path
+) -> None:
+    reference = duckdb_marts(sample_on_duckdb)
+    assert {"fct_shop_daily", "fct_agent_daily", "fct_sessions", "dim_shops", "dim_agents"} <= set(reference)
+    assert all(table.rows for name, table in reference.items() if name.startswith("fct_"))
+    assert differences(reference, postgres_marts(sample_on_postgres.dsn())) == []
+
+
+def test_bi_role_reads_the_marts_and_nothing_else(sample_on_postgres: pg_server.PostgresServer) -> None:
+    connection = psycopg2.connect(sample_on_postgres.dsn(user=pg_server.BI_ROLE))
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("select count(*) from marts.fct_shop_daily")
+            assert cursor.fetchone()[0] > 0
+            for table in ("staging.stg_chat__quarantine", "staging.stg_chat__messages",
+                          "intermediate.int_sessions__outcomes", "raw.chat_messages"):
+                with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                    cursor.execute(f"select count(*) from {table}")
+            with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                cursor.execute("delete from marts.fct_shop_daily")
+    finally:
+        connection.close()
+
+
+def test_incremental_days_on_postgres_equal_a_full_refresh(
+    server: pg_server.PostgresServer, small_export: Path, built: Path, tmp_path: Path
+) -> None:
+    """Issue 8 with issue 5's invariant: loaded and built in two parts, then the rest."""
+    database = pg_server.create_database(server, "incremental")
+    first_part = tmp_path / "until_minus_2"
+    write_history(small_export, first_part, last_full_day(small_export) - timedelta(days=2))
+    assert load(first_part, database).returncode == 0
+    first = build_on(database, tmp_path, ["build", "--resource-type", "seed", "--resource-type", "model"])
+    assert first.returncode == 0, first.output[-4000:]
+    assert load(small_export, database).returncode == 0
+    later = build_on(database, tmp_path)
+    assert later.returncode == 0, later.output[-4000:]
+    assert "OK created sql incremental model intermediate.int_sessions__sessionized" in later.output
+    assert differences(duckdb_marts(built / "service_analytics.duckdb"), postgres_marts(database.dsn())) == []
+
+
+def test_load_explains_a_missing_folder_and_an_unreachable_server(tmp_path: Path) -> None:
+    env = {**os.environ, "PGHOST": "127.0.0.1", "PGPORT": str(pg_server.free_port())}
+    missing = subprocess.run([str(SERVICE_ANALYTICS), "load", "--target", "postgres", str(tmp_path / "nope")],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert missing.returncode == 1
+    assert "is not a folder" in missing.stderr and "Traceback" not in missing.stderr
+    unreachable = subprocess.run([str(SERVICE_ANALYTICS), "load", "--target", "postgres", str(SAMPLE)],
+                                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert unreachable.returncode == 1
+    assert "cannot connect to PostgreSQL" in unreachable.stderr and "Traceback" not in unreachable.stderr
