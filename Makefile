@@ -89,12 +89,15 @@ docs: venv warehouse
 publish: venv
 	$(BIN)/service-analytics publish
 
-# The benchmark (not part of `make test`): BENCH_MESSAGES, BENCH_SHOPS, BENCH_DAYS set the size.
+# The benchmark (not part of `make test`): BENCH_MESSAGES, BENCH_SHOPS, BENCH_DAYS set the size,
+# BENCH_TARGET the engine.
 BENCH_MESSAGES ?= 1000000
 BENCH_SHOPS ?= 100
 BENCH_DAYS ?= 30
+# duckdb, or postgres (a throwaway local server started for the run)
+BENCH_TARGET ?= duckdb
 bench: venv
-	$(BIN)/service-analytics bench --messages $(BENCH_MESSAGES) --shops $(BENCH_SHOPS) --days $(BENCH_DAYS)
+	$(BIN)/service-analytics bench --messages $(BENCH_MESSAGES) --shops $(BENCH_SHOPS) --days $(BENCH_DAYS) --target $(BENCH_TARGET)
 
 # Regenerates the bundled sample (committed; `make build` does not need this).
 sample: venv

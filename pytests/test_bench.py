@@ -61,3 +61,14 @@ def test_table_says_why_there_is_no_incremental_figure() -> None:
     result = BenchResult("t", "m", 1000, 100, 2, 3, "csv", Step("floor", 0.5, 50.0, 0), step, step, None, None)
     assert result.incremental_vs_full is None
     assert "n/a (--skip-incremental" in format_result(result)
+
+
+def test_table_on_a_server_engine_names_it_and_shows_the_load() -> None:
+    step = Step("x", 2.0, 100.0, 0)
+    result = BenchResult(
+        "t", "m", 1000, 100, 2, 3, "csv", Step("floor", 0.5, 50.0, 0), step, step, None, None,
+        target="postgres", load=Step("load", 7.5, 40.0, 0),
+    )
+    text = format_result(result)
+    assert "engine" in text and "postgres" in text
+    assert "load (service-analytics load)" in text and "7.5 s" in text

@@ -6,6 +6,11 @@ per-pair window ordering the sessionisation needs), the full build of seeds and 
 the data and unit tests, and the peak memory of each step (the largest resident set of
 the step's processes). Prints one table and appends the figures to bench/results.jsonl.
 Nothing here fails on a slow machine: it reports.
+
+With `--target postgres` the same steps run on a throwaway PostgreSQL server started for
+the run (service_analytics.pg_server): the export is loaded with `service-analytics load`
+(its time is a row of its own), the floor is the same window query over raw.chat_messages,
+and peak memory is dbt's process; the server's own memory is bounded by its settings.
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ class BenchResult:
     tests: Step
     history: Step | None
     incremental: Step | None
+    target: str = "duckdb"
+    load: Step | None = None
 
     @property
     def incremental_vs_full(self) -> float | None:
@@ -88,6 +95,20 @@ def measure(name: str, command: list[str], env: dict[str, str], quiet: bool = Tr
     return Step(name, figures["seconds"], figures["maxrss_kib"] / 1024, figures["code"])
 
 
+POSTGRES_FLOOR = """
+import psycopg2
+with psycopg2.connect("") as connection, connection.cursor() as cursor:
+    cursor.execute(
+        "select max(pair_seq) from (select row_number() over (partition by shop_id, buyer_id order by sent_at, message_id) "
+        "as pair_seq from raw.chat_messages) as ordered"
+    )
+    cursor.fetchone()
+"""
+
+# A server for measuring, not for keeping: memory for sorts and hashes like DuckDB's limit.
+POSTGRES_BENCH_SETTINGS = {"shared_buffers": "1GB", "work_mem": "256MB", "maintenance_work_mem": "512MB",
+                           "max_wal_size": "8GB", "checkpoint_timeout": "30min"}
+
 FLOOR = """
 import sys, duckdb
 connection = duckdb.connect()
@@ -118,7 +139,8 @@ def history_for(export: Path) -> Path:
 
 
 def run_bench(
-    shops: int, days: int, messages: int, fmt: str = "parquet", seed: int = 42, out: Path | None = None, incremental: bool = True
+    shops: int, days: int, messages: int, fmt: str = "parquet", seed: int = 42, out: Path | None = None,
+    incremental: bool = True, target: str = "duckdb",
 ) -> BenchResult:
     bench_dir = out or PROJECT_ROOT / "bench"
     export = export_for(shops, days, messages, fmt, seed, bench_dir / "cache")
@@ -130,6 +152,7 @@ def run_bench(
     env = {k: v for k, v in os.environ.items()}
     env.update(
         DBT_PROFILES_DIR=str(PROJECT_ROOT),
+        DBT_TARGET=target,
         DBT_DUCKDB_PATH=str(warehouse),
         DBT_DUCKDB_TEMP_DIR=str(work / "tmp"),
         DBT_TARGET_PATH=str(work / "target"),
@@ -137,30 +160,48 @@ def run_bench(
         DBT_DUCKDB_MEMORY_LIMIT=memory,
         SERVICE_ANALYTICS_HASH_KEY=env.get("SERVICE_ANALYTICS_HASH_KEY", "benchmark-key"),
     )
+    if target == "postgres":
+        from service_analytics import pg_server
+
+        server = pg_server.start(settings=POSTGRES_BENCH_SETTINGS)
+        env.update(server.env())
+        try:
+            return _run_steps(bench_dir, export, env, shops, days, messages, fmt, incremental, target, memory, warehouse)
+        finally:
+            server.stop()
+    return _run_steps(bench_dir, export, env, shops, days, messages, fmt, incremental, target, memory, warehouse)
+
+
+def _run_steps(
+    bench_dir: Path, export: Path, env: dict[str, str], shops: int, days: int, messages: int, fmt: str,
+    incremental: bool, target: str, memory: str, warehouse: Path,
+) -> BenchResult:
     dbt = str(Path(sys.executable).parent / "dbt")
+    loader = str(Path(sys.executable).parent / "service-analytics")
     variables = ["--vars", f"{{raw_data_dir: '{export}'}}"]
-    messages_file = next(export.glob("chat_messages.*"))
-    floor = measure("floor", [sys.executable, "-c", FLOOR.format(memory=memory, reader=reader_sql(messages_file).replace('"', '\\"'))], env)
-    # The incremental day: build every day but the last, then run again with the whole
-    # export; then a full refresh of the whole export in the same warehouse, then the tests.
+    on_server = target != "duckdb"
     build = [dbt, "build", "--resource-type", "seed", "--resource-type", "model"]
     history: Step | None = None
     incremental_day: Step | None = None
+    load: Step | None = None
+    # The incremental day: build every day but the last, then run again with the whole
+    # export; then a full refresh of the whole export in the same warehouse, then the tests.
     if incremental:
         history_dir = history_for(export)
+        if on_server:
+            measure("load history", [loader, "load", "--target", target, str(history_dir)], env)
         history = measure("history", [*build, "--vars", f"{{raw_data_dir: '{history_dir}'}}"], env)
-        incremental_day = measure("incremental", [*build, *variables], env) if history.returncode == 0 else None
+    if on_server:
+        load = measure("load", [loader, "load", "--target", target, str(export)], env)
+        floor = measure("floor", [sys.executable, "-c", POSTGRES_FLOOR], env)
+    else:
+        messages_file = next(export.glob("chat_messages.*"))
+        floor = measure("floor", [sys.executable, "-c", FLOOR.format(memory=memory, reader=reader_sql(messages_file).replace('"', '\\"'))], env)
+    if history is not None and history.returncode == 0:
+        incremental_day = measure("incremental", [*build, *variables], env)
     models = measure("models", [*build, "--full-refresh", *variables], env)
     tests = measure("tests", [dbt, "test", *variables], env)
-    import duckdb
-
-    sessions = None
-    if models.returncode == 0:
-        with duckdb.connect(str(warehouse), read_only=True) as connection:
-            sessions = int(connection.execute("select count(*) from marts.fct_sessions").fetchone()[0])
-            (raw_messages,) = connection.execute("select count(*) from raw.chat_messages").fetchone()
-    else:
-        raw_messages = messages
+    sessions, raw_messages = _counts(target, warehouse, env) if models.returncode == 0 else (None, messages)
     result = BenchResult(
         started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         machine=f"{platform.machine()}, {os.cpu_count()} cores, {_memory_gib():.0f} GiB, {platform.system()}",
@@ -174,6 +215,8 @@ def run_bench(
         tests=tests,
         history=history,
         incremental=incremental_day,
+        target=target,
+        load=load,
     )
     with (bench_dir / "results.jsonl").open("a", encoding="utf-8") as f:
         f.write(
@@ -190,6 +233,26 @@ def run_bench(
     return result
 
 
+def _counts(target: str, warehouse: Path, env: dict[str, str]) -> tuple[int, int]:
+    """Sessions in fct_sessions and rows of raw.chat_messages."""
+    sql = "select (select count(*) from marts.fct_sessions), (select count(*) from raw.chat_messages)"
+    if target == "postgres":
+        import psycopg2
+
+        server = {"host": env.get("PGHOST"), "port": env.get("PGPORT"), "user": env.get("PGUSER"),
+                  "dbname": env.get("PGDATABASE"), "password": env.get("PGPASSWORD")}
+        with psycopg2.connect(**{k: v for k, v in server.items() if v}) as connection, connection.cursor() as cursor:
+            cursor.execute(sql)
+            row = cursor.fetchone()
+    else:
+        import duckdb
+
+        with duckdb.connect(str(warehouse), read_only=True) as connection:
+            row = connection.execute(sql).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
 def _memory_gib() -> float:
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -201,8 +264,14 @@ def format_result(result: BenchResult) -> str:
     ok = lambda step: "" if step.returncode == 0 else f"  (FAILED, exit {step.returncode})"  # noqa: E731
     rows = [
         ("machine", result.machine),
+        ("engine", result.target),
         ("export", f"{result.messages:,} messages, {result.shops} shops, {result.days} days, {result.fmt}"),
         ("sessions", f"{result.sessions:,}" if result.sessions is not None else "n/a"),
+        *(
+            [("load (service-analytics load)", f"{result.load.seconds:8.1f} s   peak {result.load.peak_rss_mib:7.0f} MiB{ok(result.load)}")]
+            if result.load
+            else []
+        ),
         ("floor (read + per-pair window order)", f"{result.floor.seconds:8.1f} s   peak {result.floor.peak_rss_mib:7.0f} MiB{ok(result.floor)}"),
         ("full build: seeds + models", f"{result.models.seconds:8.1f} s   peak {result.models.peak_rss_mib:7.0f} MiB{ok(result.models)}"),
         ("full build: data + unit tests", f"{result.tests.seconds:8.1f} s   peak {result.tests.peak_rss_mib:7.0f} MiB{ok(result.tests)}"),

@@ -115,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--days", type=_positive_int, default=30, help="days in the export")
     bench.add_argument("--format", dest="fmt", choices=("csv", "parquet"), default="parquet", help="export file format")
     bench.add_argument("--seed", type=int, default=42, help="generator seed")
+    bench.add_argument("--target", choices=("duckdb", "postgres"), default="duckdb",
+                       help="engine: duckdb (the warehouse file) or postgres (a throwaway local server started for the run)")
     bench.add_argument(
         "--skip-incremental",
         action="store_true",
@@ -214,7 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "bench":
         from service_analytics.bench import format_result, run_bench
 
-        result = run_bench(args.shops, args.days, args.messages, args.fmt, args.seed, incremental=not args.skip_incremental)
+        result = run_bench(args.shops, args.days, args.messages, args.fmt, args.seed,
+                           incremental=not args.skip_incremental, target=args.target)
         print(format_result(result))
         return 0
     elif args.command == "load":
