@@ -137,6 +137,21 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("--target", required=True, choices=("postgres", "spark"), help="the engine to load into")
     ld.add_argument("folder", type=Path, metavar="DIR", help="the export folder")
 
+    cmp = commands.add_parser(
+        "compare",
+        help="check that the marts on postgres or spark equal the DuckDB warehouse, row for row",
+        description=(
+            "Read every table of the marts schema from the DuckDB warehouse (the reference) and "
+            "from the target engine, and report any table, column or row that differs. Numbers "
+            "are compared to 9 significant digits, so a decimal 0.5 equals a double 0.5. Exit "
+            "status 0 when identical, 1 when not. Build both from the same export first."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    cmp.add_argument("--target", required=True, choices=("postgres", "spark"), help="the engine to compare")
+    cmp.add_argument("--reference", type=Path, default=Path(os.environ.get("DBT_DUCKDB_PATH", DEFAULT_WAREHOUSE)),
+                     help="the DuckDB warehouse built from the same export (env DBT_DUCKDB_PATH)")
+
     pg = commands.add_parser(
         "postgres",
         help="start or stop a throwaway local PostgreSQL server (for trying the postgres target)",
@@ -151,6 +166,28 @@ def build_parser() -> argparse.ArgumentParser:
     pg.add_argument("--state", type=Path, default=Path("warehouse/postgres.json"),
                     help="where the running server is recorded (default: warehouse/postgres.json)")
     return parser
+
+
+def _compare(target: str, reference: Path) -> int:
+    from service_analytics.compare_engines import differences, duckdb_marts, postgres_marts, spark_marts
+
+    if not reference.exists():
+        print(f"service-analytics compare: no DuckDB warehouse at {reference}: run `make build` first", file=sys.stderr)
+        return 1
+    expected = duckdb_marts(reference)
+    try:
+        actual = postgres_marts() if target == "postgres" else spark_marts()
+    except Exception as error:  # noqa: BLE001 - the engine's own message is the useful part
+        print(f"service-analytics compare: cannot read the marts on {target}: {first_line(error)}", file=sys.stderr)
+        return 1
+    found = differences(expected, actual)
+    if found:
+        print("\n".join(found))
+        print(f"{target} differs from {reference}")
+        return 1
+    rows = sum(len(table.rows) for table in expected.values())
+    print(f"identical: {len(expected)} mart tables, {rows:,} rows on {target} and in {reference}")
+    return 0
 
 
 def _postgres(action: str, state: Path) -> int:
@@ -231,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for table in loaded:
             note = f" ({table.malformed_lines:,} malformed lines kept for quarantine)" if table.malformed_lines else ""
             print(f"raw.{table.name}: {table.rows:,} rows{note}")
+    elif args.command == "compare":
+        return _compare(args.target, args.reference)
     elif args.command == "postgres":
         return _postgres(args.action, args.state)
     elif args.command == "publish":

@@ -115,3 +115,23 @@ def differences(reference: dict[str, MartTable], other: dict[str, MartTable], li
         for row in sorted(only_oth, key=_sort_key)[:limit]:
             found.append(f"  here:      {dict(zip(oth.columns, row))}")
     return found
+
+
+def spark_marts(schema: str = "marts") -> dict[str, MartTable]:
+    """The marts of the local Spark warehouse (profiles.yml output `spark`), tables only."""
+    import os
+    import time
+
+    from service_analytics.spark import spark_session
+
+    # pyspark turns timestamps into Python datetimes on the process's clock: make it UTC
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    spark = spark_session()
+    tables: dict[str, MartTable] = {}
+    for entry in spark.catalog.listTables(schema):
+        if entry.tableType == "VIEW":
+            continue
+        frame = spark.table(f"{schema}.{entry.name}")
+        tables[entry.name] = _table(frame.columns, (tuple(row) for row in frame.collect()))
+    return tables

@@ -134,6 +134,10 @@ def load_spark(files: Mapping[str, tuple[Path, int, int]]) -> list[LoadedTable]:
             frame = frame.withColumn(column, frame[column].cast("string"))
         frame.write.mode("overwrite").format("parquet").saveAsTable(f"raw.{table}")
         loaded.append(LoadedTable(table, rows, malformed))
+    # Spark SQL has no catalogue of time zones: the JVM's own list, for timezone_names()
+    zones = sorted(str(name) for name in spark._jvm.java.time.ZoneId.getAvailableZoneIds())
+    spark.createDataFrame([(name,) for name in zones], "name string").write.mode("overwrite").format(
+        "parquet").saveAsTable("raw.time_zone_names")
     return loaded
 
 

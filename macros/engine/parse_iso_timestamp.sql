@@ -47,3 +47,13 @@
         else cast({{ micro }} as timestamp)
     end
 {%- endmacro %}
+
+{#- Spark's cast reads offsets (Z, +08:00, +0800, +08) into the session time zone, which
+    the profile fixes to UTC, and gives null for impossible dates. -#}
+{% macro spark__parse_iso_timestamp(column) -%}
+    case
+        when not ({{ column }} rlike '{{ iso_timestamp_pattern() }}') then null
+        when substr({{ column }}, 1, 4) = '0000' then null
+        else cast(regexp_replace({{ column }}, '([.][0-9]{6})[0-9]+', '$1') as timestamp)
+    end
+{%- endmacro %}

@@ -23,6 +23,10 @@
     ({{ column }} ~ '^[+-]?[0-9]{1,9}$')
 {%- endmacro %}
 
+{% macro spark__is_integer_text(column) -%}
+    ({{ column }} rlike '^[+-]?[0-9]{1,9}$')
+{%- endmacro %}
+
 {#- The raw values of a row as one JSON text, kept on quarantine rows (S9); the values are
     read from the columns named `prefix` + column. -#}
 {% macro raw_record_json(columns, prefix='') %}
@@ -46,6 +50,14 @@
         || '}')
 {%- endmacro %}
 
+{% macro spark__raw_record_json(columns, prefix='') -%}
+    to_json(named_struct(
+        {%- for column in columns %}
+        '{{ column }}', {{ prefix }}{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    ), map('ignoreNullFields', 'false'))
+{%- endmacro %}
+
 {#- Relation of valid IANA time zone names, one column `name` (a subquery with an alias). -#}
 {% macro timezone_names() %}
     {{ return(adapter.dispatch('timezone_names', 'service_analytics')()) }}
@@ -57,6 +69,12 @@
 
 {% macro postgres__timezone_names() -%}
     (select name from pg_timezone_names) as time_zones
+{%- endmacro %}
+
+{#- Spark SQL has no catalogue of zones: `service-analytics load --target spark` writes
+    the JVM's own list (java.time.ZoneId) to raw.time_zone_names. -#}
+{% macro spark__timezone_names() -%}
+    (select name from raw.time_zone_names) as time_zones
 {%- endmacro %}
 
 {#- The moment of the build (UTC), for the future-timestamp check (S9). -#}
@@ -83,6 +101,10 @@
     cast(trunc(extract(epoch from ({{ end_at }}) - ({{ start_at }}))) as bigint)
 {%- endmacro %}
 
+{% macro spark__seconds_between(start_at, end_at) -%}
+    ((unix_micros({{ end_at }}) - unix_micros({{ start_at }})) div 1000000)
+{%- endmacro %}
+
 {#- A timestamp plus a number of seconds. -#}
 {% macro add_seconds(timestamp, seconds) %}
     {{ return(adapter.dispatch('add_seconds', 'service_analytics')(timestamp, seconds)) }}
@@ -96,6 +118,10 @@
     ({{ timestamp }} + ({{ seconds }}) * interval '1 second')
 {%- endmacro %}
 
+{% macro spark__add_seconds(timestamp, seconds) -%}
+    timestamp_micros(unix_micros({{ timestamp }}) + cast({{ seconds }} as bigint) * 1000000)
+{%- endmacro %}
+
 {#- The calendar date of a UTC timestamp in an IANA time zone (S6: the shop's local day). -#}
 {% macro local_date(utc_timestamp, timezone) %}
     {{ return(adapter.dispatch('local_date', 'service_analytics')(utc_timestamp, timezone)) }}
@@ -107,6 +133,10 @@
 
 {% macro postgres__local_date(utc_timestamp, timezone) -%}
     cast(({{ utc_timestamp }} at time zone 'UTC') at time zone {{ timezone }} as date)
+{%- endmacro %}
+
+{% macro spark__local_date(utc_timestamp, timezone) -%}
+    to_date(from_utc_timestamp({{ utc_timestamp }}, {{ timezone }}))
 {%- endmacro %}
 
 {#- The value of `value` on the row with the greatest `order_by` in a group (or least),
@@ -123,6 +153,12 @@
     {{ postgres_arg_extreme(value, order_by, where, 'desc') }}
 {%- endmacro %}
 
+{#- Spark's max_by keeps a null value; DuckDB's arg_max skips it. -#}
+{% macro spark__arg_max(value, order_by, where=none) -%}
+    max_by({{ value }}, case when ({{ value }}) is not null then {{ order_by }} end)
+    {%- if where is not none %} filter (where {{ where }}){% endif %}
+{%- endmacro %}
+
 {% macro arg_min(value, order_by, where=none) %}
     {{ return(adapter.dispatch('arg_min', 'service_analytics')(value, order_by, where)) }}
 {% endmacro %}
@@ -133,6 +169,11 @@
 
 {% macro postgres__arg_min(value, order_by, where=none) -%}
     {{ postgres_arg_extreme(value, order_by, where, 'asc') }}
+{%- endmacro %}
+
+{% macro spark__arg_min(value, order_by, where=none) -%}
+    min_by({{ value }}, case when ({{ value }}) is not null then {{ order_by }} end)
+    {%- if where is not none %} filter (where {{ where }}){% endif %}
 {%- endmacro %}
 
 {#- PostgreSQL has no arg_max: the first element of the values ordered by `order_by`. -#}
@@ -156,6 +197,10 @@
     encode(sha256(convert_to({{ expression }}, 'UTF8')), 'hex')
 {%- endmacro %}
 
+{% macro spark__hash_text(expression) -%}
+    sha2({{ expression }}, 256)
+{%- endmacro %}
+
 {#- The hour (0-23) of a UTC timestamp on the clock of an IANA time zone (I5, I7). -#}
 {% macro local_hour(utc_timestamp, timezone) %}
     {{ return(adapter.dispatch('local_hour', 'service_analytics')(utc_timestamp, timezone)) }}
@@ -167,6 +212,10 @@
 
 {% macro postgres__local_hour(utc_timestamp, timezone) -%}
     cast(extract(hour from ({{ utc_timestamp }} at time zone 'UTC') at time zone {{ timezone }}) as integer)
+{%- endmacro %}
+
+{% macro spark__local_hour(utc_timestamp, timezone) -%}
+    hour(from_utc_timestamp({{ utc_timestamp }}, {{ timezone }}))
 {%- endmacro %}
 
 {#- ISO weekday of a date: 1 Monday to 7 Sunday (I5). -#}
@@ -182,6 +231,10 @@
     cast(extract(isodow from {{ date_expression }}) as integer)
 {%- endmacro %}
 
+{% macro spark__iso_weekday(date_expression) -%}
+    (weekday({{ date_expression }}) + 1)
+{%- endmacro %}
+
 {#- The continuous percentile (linear interpolation) of `column` in a group (I4). -#}
 {% macro percentile_cont(fraction, column) %}
     {{ return(adapter.dispatch('percentile_cont', 'service_analytics')(fraction, column)) }}
@@ -193,6 +246,10 @@
 
 {% macro postgres__percentile_cont(fraction, column) -%}
     percentile_cont({{ fraction }}) within group (order by {{ column }})
+{%- endmacro %}
+
+{% macro spark__percentile_cont(fraction, column) -%}
+    percentile({{ column }}, {{ fraction }})
 {%- endmacro %}
 
 {#- Whether `text` contains `fragment`, both compared lower-cased (I1 keyword rules). -#}
@@ -208,6 +265,10 @@
     (strpos(lower({{ text }}), lower({{ fragment }})) > 0)
 {%- endmacro %}
 
+{% macro spark__contains_text(text, fragment) -%}
+    (instr(lower({{ text }}), lower({{ fragment }})) > 0)
+{%- endmacro %}
+
 
 {#- A 64-bit floating-point type name (DuckDB double, PostgreSQL double precision). -#}
 {% macro type_double() %}
@@ -220,4 +281,34 @@
 
 {% macro postgres__type_double() -%}
     double precision
+{%- endmacro %}
+
+{#- Text: DuckDB and PostgreSQL spell it varchar, Spark string. -#}
+{% macro type_text() %}
+    {{ return(adapter.dispatch('type_text', 'service_analytics')()) }}
+{% endmacro %}
+
+{% macro default__type_text() -%}
+    varchar
+{%- endmacro %}
+
+{% macro spark__type_text() -%}
+    string
+{%- endmacro %}
+
+{#- Whether the whole of `text` matches the regular expression `pattern`. -#}
+{% macro matches_pattern(text, pattern) %}
+    {{ return(adapter.dispatch('matches_pattern', 'service_analytics')(text, pattern)) }}
+{% endmacro %}
+
+{% macro duckdb__matches_pattern(text, pattern) -%}
+    regexp_full_match({{ text }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro postgres__matches_pattern(text, pattern) -%}
+    ({{ text }} ~ '^({{ pattern }})$')
+{%- endmacro %}
+
+{% macro spark__matches_pattern(text, pattern) -%}
+    ({{ text }} rlike '^({{ pattern }})$')
 {%- endmacro %}

@@ -59,7 +59,7 @@
     case
         when quarantine_reason = 'malformed_line' then raw_malformed_line
         when quarantine_reason = 'missing_field' then {{ missing_fields_detail(required) }}
-        when quarantine_reason = 'conflicting_duplicate' then cast(id_versions as varchar) || ' versions'
+        when quarantine_reason = 'conflicting_duplicate' then cast(id_versions as {{ type_text() }}) || ' versions'
         {%- if timestamp_column %}
         when quarantine_reason in ('unparseable_timestamp', 'future_timestamp') then {{ timestamp_column }}
         {%- endif %}

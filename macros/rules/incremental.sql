@@ -72,12 +72,34 @@
 {#- The config of the incremental models: delete the rows of every `unique_key` the
     run recomputes, insert the new ones; a changed column list needs --full-refresh. -#}
 {% macro delete_insert_config(unique_key) -%}
+    {{ return(adapter.dispatch('delete_insert_config', 'service_analytics')(unique_key)) }}
+{%- endmacro %}
+
+{% macro default__delete_insert_config(unique_key) -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key=unique_key,
         on_schema_change='fail'
     ) }}
+{%- endmacro %}
+
+{#- Spark: `merge` on the key where the tables are Delta (SPARK_FILE_FORMAT=delta, e.g.
+    Databricks); the local session's Parquet tables cannot delete rows, so there the
+    models are rebuilt whole (`table`), which is a full refresh every run
+    (decisions.md, "Incremental strategy per engine"). -#}
+{% macro spark__delete_insert_config(unique_key) -%}
+    {%- if env_var('SPARK_FILE_FORMAT', 'parquet') == 'delta' -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        file_format='delta',
+        unique_key=unique_key,
+        on_schema_change='fail'
+    ) }}
+    {%- else -%}
+    {{ config(materialized='table', file_format='parquet') }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro pair_incremental_config() -%}
@@ -105,12 +127,12 @@
     {%- if is_incremental_run() -%}
     {%- set day_text = 'left(' ~ clean_text(timestamp_column) ~ ', 10)' -%}
     {%- set cutoff = incremental_cutoff(timestamp_column, where='quarantine_reason is null') -%}
-    {%- set cutoff_day = 'cast(' ~ add_days('cast(' ~ cutoff ~ ' as date)', -1) ~ ' as varchar)' -%}
+    {%- set cutoff_day = 'cast(' ~ add_days('cast(' ~ cutoff ~ ' as date)', -1) ~ ' as ' ~ type_text() ~ ')' -%}
     {{ id_key(clean_text(id_column)) }} in (
         select {{ id_key(clean_text(id_column)) }}
         from {{ source_relation }}
         where coalesce({{ day_text }} >= {{ cutoff_day }}, true)
-            or not coalesce({{ day_text }} similar to '[0-9]{4}-[0-9]{2}-[0-9]{2}', false)
+            or not coalesce({{ matches_pattern(day_text, '[0-9]{4}-[0-9]{2}-[0-9]{2}') }}, false)
     )
     {%- else -%}
     true

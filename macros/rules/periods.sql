@@ -32,6 +32,10 @@
     cast({{ date_expression }} + to_days(cast({{ days }} as integer)) as date)
 {%- endmacro %}
 
+{% macro spark__add_days(date_expression, days) -%}
+    date_add(cast({{ date_expression }} as date), cast({{ days }} as integer))
+{%- endmacro %}
+
 {% macro postgres__add_days(date_expression, days) -%}
     cast(cast({{ date_expression }} as date) + cast({{ days }} as integer) as date)
 {%- endmacro %}
@@ -52,6 +56,10 @@
 
 {% macro duckdb__date_series(start_date, end_date) -%}
     select cast(unnest(generate_series(cast({{ start_date }} as date), cast({{ end_date }} as date), interval 1 day)) as date) as date_day
+{%- endmacro %}
+
+{% macro spark__date_series(start_date, end_date) -%}
+    select explode(sequence(cast({{ start_date }} as date), cast({{ end_date }} as date), interval 1 day)) as date_day
 {%- endmacro %}
 
 {% macro postgres__date_series(start_date, end_date) -%}

@@ -4,6 +4,8 @@
   manual 24h response rate (highest first), average first response (fastest first) and
   satisfaction (highest first). rank(): ties share a rank; a null figure ranks last.
 -#}
+{#- one window per (shop, day, period); spelt out in each rank() since Spark cannot add an order to a named window -#}
+{%- set period_agents = 'partition by shop_id, as_of_date, period_name' %}
 with
 
 agent_periods as (
@@ -24,14 +26,13 @@ agent_periods as (
 ranked as (
     select
         *,
-        rank() over (period_agents order by assigned_sessions desc) as rank_by_assigned_sessions,
-        rank() over (period_agents order by manual_response_rate_24h desc nulls last)
+        rank() over ({{ period_agents }} order by assigned_sessions desc) as rank_by_assigned_sessions,
+        rank() over ({{ period_agents }} order by manual_response_rate_24h desc nulls last)
             as rank_by_manual_response_rate_24h,
-        rank() over (period_agents order by avg_first_response_seconds asc nulls last)
+        rank() over ({{ period_agents }} order by avg_first_response_seconds asc nulls last)
             as rank_by_avg_first_response_seconds,
-        rank() over (period_agents order by satisfaction_rate desc nulls last) as rank_by_satisfaction_rate
+        rank() over ({{ period_agents }} order by satisfaction_rate desc nulls last) as rank_by_satisfaction_rate
     from agent_periods
-    window period_agents as (partition by shop_id, as_of_date, period_name)
 )
 
 select
