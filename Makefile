@@ -13,7 +13,7 @@ export DO_NOT_TRACK := 1
 DBT := $(BIN)/dbt
 SAMPLE := data/sample
 
-.PHONY: venv build test lint dbt-test pytest docs sample clean publish bench browser dashboard postgres-server build-postgres
+.PHONY: venv build test lint dbt-test pytest docs sample clean publish bench browser dashboard postgres-server build-postgres java build-spark
 
 # Creates .venv/ and installs the pinned requirements once; reinstalls only when
 # requirements.txt or pyproject.toml change.
@@ -38,7 +38,7 @@ build: venv warehouse
 
 # Every check: lint, dbt build (models, seeds, data and unit tests), pytest (including
 # MetricFlow against the marts and the page in headless Chromium).
-test: venv warehouse browser postgres-server lint dbt-test pytest
+test: venv warehouse browser postgres-server java lint dbt-test pytest
 
 # Debian's chromium and chromedriver for the page test; nothing downloads a browser at run time.
 browser:
@@ -56,6 +56,19 @@ postgres-server:
 		echo "installing Debian's postgresql (for the postgres tests)"; \
 		$$SUDO apt-get install -y -q postgresql >/dev/null 2>&1 || \
 		{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q postgresql >/dev/null; }; }
+
+# Java for local Spark (pyspark 3.5 runs on Java 17): Debian's headless JRE when missing.
+java:
+	@command -v java >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		echo "installing Debian's openjdk-17-jre-headless (for the spark tests)"; \
+		$$SUDO apt-get install -y -q openjdk-17-jre-headless >/dev/null 2>&1 || \
+		{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q openjdk-17-jre-headless >/dev/null; }; }
+
+# The sample on local Spark (tables and metastore under warehouse/spark).
+build-spark: venv java
+	DBT_TARGET=spark $(BIN)/service-analytics load --target spark $(SAMPLE)
+	DBT_TARGET=spark $(DBT) build --target-path target/spark
 
 # The sample on a PostgreSQL server named by PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE
 # (for a throwaway local one: eval "$$(.venv/bin/service-analytics postgres start)").

@@ -30,3 +30,12 @@ def built(small_export: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_dbt(["build"], workdir, raw_data_dir=small_export)
     assert result.returncode == 0, result.output[-4000:]
     return workdir
+
+
+@pytest.fixture(scope="session")
+def sample_on_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample built on DuckDB: the reference the other engines must equal (issue 8)."""
+    workdir = tmp_path_factory.mktemp("duck_sample")
+    result = run_dbt(["build"], workdir, raw_data_dir=ROOT / "data" / "sample")
+    assert result.returncode == 0, result.output[-4000:]
+    return workdir / "service_analytics.duckdb"

@@ -61,14 +61,6 @@ def sample_on_postgres(server: pg_server.PostgresServer, tmp_path_factory: pytes
     return database
 
 
-@pytest.fixture(scope="module")
-def sample_on_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    workdir = tmp_path_factory.mktemp("duck_sample")
-    result = run_dbt(["build"], workdir, raw_data_dir=SAMPLE)
-    assert result.returncode == 0, result.output[-4000:]
-    return workdir / "service_analytics.duckdb"
-
-
 def test_sample_marts_on_postgres_equal_duckdb_row_for_row(
     sample_on_postgres: pg_server.PostgresServer, sample_on_duckdb: Path
 ) -> None:
@@ -122,3 +114,16 @@ def test_load_explains_a_missing_folder_and_an_unreachable_server(tmp_path: Path
                                  cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert unreachable.returncode == 1
     assert "cannot connect to PostgreSQL" in unreachable.stderr and "Traceback" not in unreachable.stderr
+
+
+def test_unit_test_names_fit_postgres_identifiers() -> None:
+    """dbt names a table after each unit test; PostgreSQL refuses names over 63 bytes."""
+    import yaml
+
+    names = [
+        test["name"]
+        for path in (ROOT / "models").rglob("*.yml")
+        for test in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("unit_tests", [])
+    ]
+    assert len(names) > 40
+    assert [name for name in names if len(name.encode()) > 63] == []
