@@ -40,30 +40,28 @@ build: venv warehouse
 # MetricFlow against the marts and the page in headless Chromium).
 test: venv warehouse browser postgres-server java lint dbt-test pytest
 
-# Debian's chromium and chromedriver for the page test; nothing downloads a browser at run time.
-browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+# Installs Debian packages $(2) (for $(3)) with apt-get, as root or through sudo, unless
+# the shell test $(1) already passes; nothing downloads a browser, server or JRE itself.
+define apt_install
+	@$(1) || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		echo "installing Debian's chromium and chromium-driver (for the page test)"; \
-		$$SUDO apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
-		{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null; }; }
+		echo "installing Debian's $(2) (for $(3))"; \
+		$$SUDO apt-get install -y -q $(2) >/dev/null 2>&1 || \
+		{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q $(2) >/dev/null; }; }
+endef
+
+# Debian's chromium and chromedriver for the page test.
+browser:
+	$(call apt_install,command -v chromium >/dev/null && command -v chromedriver >/dev/null,chromium chromium-driver,the page test)
 
 # Debian's PostgreSQL server binaries (initdb, pg_ctl) for the postgres tests; the tests
 # start their own throwaway server from them (never a shared one).
 postgres-server:
-	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null || { \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		echo "installing Debian's postgresql (for the postgres tests)"; \
-		$$SUDO apt-get install -y -q postgresql >/dev/null 2>&1 || \
-		{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q postgresql >/dev/null; }; }
+	$(call apt_install,ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null,postgresql,the postgres tests)
 
 # Java for local Spark (pyspark 3.5 runs on Java 17): Debian's headless JRE when missing.
 java:
-	@command -v java >/dev/null || { \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		echo "installing Debian's openjdk-17-jre-headless (for the spark tests)"; \
-		$$SUDO apt-get install -y -q openjdk-17-jre-headless >/dev/null 2>&1 || \
-		{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q openjdk-17-jre-headless >/dev/null; }; }
+	$(call apt_install,command -v java >/dev/null,openjdk-17-jre-headless,the spark tests)
 
 # The sample on local Spark (tables and metastore under warehouse/spark).
 build-spark: venv java
