@@ -25,6 +25,7 @@ def spark_parameters(profiles: Path = PROJECT_ROOT / "profiles.yml") -> dict[str
     variables = dict(os.environ)
     # dbt runs from the project root, so the default folder is the project's, wherever this runs
     variables.setdefault("SPARK_WAREHOUSE_DIR", str(PROJECT_ROOT / "warehouse" / "spark"))
+    variables.setdefault("SPARK_LOG4J2_CONFIG", str(PROJECT_ROOT / "conf" / "spark-log4j2.properties"))
     environment.globals["env_var"] = lambda name, default=None: variables.get(name, default)
     return {name: environment.from_string(str(value)).render() for name, value in output["server_side_parameters"].items()}
 
