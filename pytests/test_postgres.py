@@ -127,3 +127,46 @@ def test_unit_test_names_fit_postgres_identifiers() -> None:
     ]
     assert len(names) > 40
     assert [name for name in names if len(name.encode()) > 63] == []
+
+
+def test_postgres_command_starts_a_throwaway_server_and_stops_it(tmp_path: Path) -> None:
+    state = tmp_path / "postgres.json"
+    started = subprocess.run([str(SERVICE_ANALYTICS), "postgres", "start", "--state", str(state)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert started.returncode == 0, started.stderr
+    variables = dict(line.removeprefix("export ").split("=", 1) for line in started.stdout.splitlines())
+    assert variables["DBT_TARGET"] == "postgres" and variables["PGHOST"] == "'127.0.0.1'"
+    server = pg_server.PostgresServer.load(state)
+    try:
+        with psycopg2.connect(server.dsn(user=pg_server.BI_ROLE)) as connection, connection.cursor() as cursor:
+            cursor.execute("select current_database()")
+            assert cursor.fetchone()[0] == "service_analytics"
+        again = subprocess.run([str(SERVICE_ANALYTICS), "postgres", "start", "--state", str(state)],
+                               cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert again.returncode == 1 and "already recorded" in again.stderr
+    finally:
+        stopped = subprocess.run([str(SERVICE_ANALYTICS), "postgres", "stop", "--state", str(state)],
+                                 cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert stopped.returncode == 0, stopped.stderr
+    assert not state.exists() and not Path(server.data_dir).exists()
+
+
+def test_compare_names_a_missing_reference_and_a_differing_mart(
+    sample_on_postgres: pg_server.PostgresServer, sample_on_duckdb: Path, tmp_path: Path
+) -> None:
+    env = {**os.environ, **sample_on_postgres.env()}
+    compare = [str(SERVICE_ANALYTICS), "compare", "--target", "postgres", "--reference"]
+    missing = subprocess.run([*compare, str(tmp_path / "none.duckdb")], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=300)
+    assert missing.returncode == 1 and "no DuckDB warehouse" in missing.stderr
+    same = subprocess.run([*compare, str(sample_on_duckdb)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert same.returncode == 0 and same.stdout.startswith("identical: ")
+    changed = tmp_path / "changed.duckdb"
+    changed.write_bytes(sample_on_duckdb.read_bytes())
+    import duckdb
+
+    with duckdb.connect(str(changed)) as connection:
+        connection.execute("update marts.fct_shop_daily set consultations = consultations + 1 where rowid = 0")
+    differs = subprocess.run([*compare, str(changed)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert differs.returncode == 1
+    assert "fct_shop_daily: 1 of" in differs.stdout and "postgres differs" in differs.stdout
