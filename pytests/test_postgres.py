@@ -170,3 +170,11 @@ def test_compare_names_a_missing_reference_and_a_differing_mart(
     differs = subprocess.run([*compare, str(changed)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert differs.returncode == 1
     assert "fct_shop_daily: 1 of" in differs.stdout and "postgres differs" in differs.stdout
+
+
+def test_build_before_load_says_to_load_the_export(server: pg_server.PostgresServer, tmp_path: Path) -> None:
+    empty = pg_server.create_database(server, "not_loaded")
+    result = build_on(empty, tmp_path)
+    assert result.returncode != 0
+    assert "raw.chat_messages" in result.output
+    assert "Load the export first: service-analytics load --target postgres DIR" in result.output

@@ -16,7 +16,20 @@
 {% endmacro %}
 
 {% macro default__register_raw_export() %}
-    {# server engines: the raw schema is loaded by `service-analytics load`. #}
+    {# server engines: the raw schema is loaded by `service-analytics load`; stop before
+       any model runs when a table of it is missing, and say how to load it. #}
+    {% if not execute %}{{ return('') }}{% endif %}
+    {% set missing = [] %}
+    {% for table in var('raw_contract') %}
+        {% set relation = adapter.get_relation(
+            database=(none if target.type == 'spark' else target.database), schema='raw', identifier=table) %}
+        {% if relation is none %}{% do missing.append('raw.' ~ table) %}{% endif %}
+    {% endfor %}
+    {% if missing %}
+        {{ exceptions.raise_compiler_error(
+            missing | join(', ') ~ " not found on the " ~ target.name ~ " target. Load the export first: "
+            ~ "service-analytics load --target " ~ target.type ~ " DIR (docs: README, Other engines).") }}
+    {% endif %}
     {{ return('') }}
 {% endmacro %}
 
