@@ -312,3 +312,18 @@
 {% macro spark__matches_pattern(text, pattern) -%}
     ({{ text }} rlike '^({{ pattern }})$')
 {%- endmacro %}
+
+
+{#- A CTE computed once rather than inlined where it is used: PostgreSQL inlines a CTE's
+    expressions into every later reference (a timestamp parsed ten times per row in the
+    base models), DuckDB and Spark share them already. Use: `typed as {{ materialized_cte() }} (`. -#}
+{% macro materialized_cte() %}
+    {{ return(adapter.dispatch('materialized_cte', 'service_analytics')()) }}
+{% endmacro %}
+
+{% macro default__materialized_cte() -%}
+{%- endmacro %}
+
+{% macro postgres__materialized_cte() -%}
+    materialized
+{%- endmacro %}

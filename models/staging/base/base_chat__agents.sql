@@ -21,7 +21,7 @@ collapsed as (
     {{ collapse_exact_duplicates('source', raw_columns, 'agent_id') }}
 ),
 
-typed as (
+typed as {{ materialized_cte() }} (
     select
         {{ clean_text('agent_id') }} as agent_id,
         {{ clean_text('shop_id') }} as shop_id,
@@ -33,7 +33,7 @@ typed as (
     from collapsed
 ),
 
-checked as (
+checked as {{ materialized_cte() }} (
     select
         typed.*,
         {{ first_failing_check([

@@ -39,7 +39,7 @@ collapsed as (
     {{ collapse_exact_duplicates('source', raw_columns, 'message_id') }}
 ),
 
-typed as (
+typed as {{ materialized_cte() }} (
     select
         {{ clean_text('message_id') }} as message_id,
         {{ clean_text('shop_id') }} as shop_id,
@@ -75,7 +75,7 @@ classified as (
     left join shops on typed.shop_id = shops.shop_id
 ),
 
-checked as (
+checked as {{ materialized_cte() }} (
     select
         *,
         {{ first_failing_check([

@@ -19,7 +19,7 @@ collapsed as (
     {{ collapse_exact_duplicates('source', raw_columns, 'rating_id') }}
 ),
 
-typed as (
+typed as {{ materialized_cte() }} (
     select
         {{ clean_text('rating_id') }} as rating_id,
         {{ clean_text('shop_id') }} as shop_id,
@@ -34,7 +34,7 @@ typed as (
     from collapsed
 ),
 
-checked as (
+checked as {{ materialized_cte() }} (
     select
         typed.*,
         case when {{ is_integer_text('stars') }} then cast(typed.stars as integer) end as parsed_stars,

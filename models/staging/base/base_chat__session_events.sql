@@ -28,7 +28,7 @@ collapsed as (
     {{ collapse_exact_duplicates('source', raw_columns, 'event_id') }}
 ),
 
-typed as (
+typed as {{ materialized_cte() }} (
     select
         {{ clean_text('event_id') }} as event_id,
         {{ clean_text('shop_id') }} as shop_id,
@@ -55,7 +55,7 @@ classified as (
     left join event_types on typed.event_type = event_types.event_type
 ),
 
-checked as (
+checked as {{ materialized_cte() }} (
     select
         *,
         {{ first_failing_check([

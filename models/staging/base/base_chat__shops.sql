@@ -17,7 +17,7 @@ collapsed as (
     {{ collapse_exact_duplicates('source', raw_columns, 'shop_id') }}
 ),
 
-typed as (
+typed as {{ materialized_cte() }} (
     select
         {{ clean_text('shop_id') }} as shop_id,
         {{ clean_text('shop_name') }} as shop_name,
@@ -29,7 +29,7 @@ typed as (
     from collapsed
 ),
 
-checked as (
+checked as {{ materialized_cte() }} (
     select
         typed.*,
         {{ first_failing_check([
