@@ -56,6 +56,12 @@ def run_mf(args: list[str], workdir: Path) -> DbtResult:
     return DbtResult(done.returncode, done.stdout + done.stderr)
 
 
+def run_tool(args: list[str], extra_env: dict[str, str] | None = None, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    """`service-analytics <args>` from the project root, with `extra_env` over this process's environment."""
+    return subprocess.run([str(SERVICE_ANALYTICS), *args], cwd=ROOT, env={**os.environ, **(extra_env or {})},
+                          capture_output=True, text=True, timeout=timeout)
+
+
 def run_dbt(
     args: list[str],
     workdir: Path,

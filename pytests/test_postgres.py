@@ -6,7 +6,6 @@ The server is initdb'd into a temporary folder on a free port and removed at the
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
@@ -15,7 +14,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from dbt_runner import ROOT, SERVICE_ANALYTICS, DbtResult, run_dbt
+from dbt_runner import ROOT, DbtResult, run_dbt, run_tool
 from service_analytics import pg_server
 from service_analytics.compare_engines import differences, duckdb_marts, postgres_marts
 from service_analytics.history import last_full_day, write_history
@@ -37,9 +36,7 @@ def _pg_env(database: pg_server.PostgresServer) -> dict[str, str]:
 
 
 def load(folder: Path, database: pg_server.PostgresServer) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **_pg_env(database)}
-    return subprocess.run([str(SERVICE_ANALYTICS), "load", "--target", "postgres", str(folder)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return run_tool(["load", "--target", "postgres", str(folder)], _pg_env(database))
 
 
 def build_on(database: pg_server.PostgresServer, workdir: Path, args: list[str] | None = None) -> DbtResult:
@@ -105,13 +102,11 @@ def test_incremental_days_on_postgres_equal_a_full_refresh(
 
 
 def test_load_explains_a_missing_folder_and_an_unreachable_server(tmp_path: Path) -> None:
-    env = {**os.environ, "PGHOST": "127.0.0.1", "PGPORT": str(pg_server.free_port())}
-    missing = subprocess.run([str(SERVICE_ANALYTICS), "load", "--target", "postgres", str(tmp_path / "nope")],
-                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    env = {"PGHOST": "127.0.0.1", "PGPORT": str(pg_server.free_port())}
+    missing = run_tool(["load", "--target", "postgres", str(tmp_path / "nope")], env)
     assert missing.returncode == 1
     assert "is not a folder" in missing.stderr and "Traceback" not in missing.stderr
-    unreachable = subprocess.run([str(SERVICE_ANALYTICS), "load", "--target", "postgres", str(SAMPLE)],
-                                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    unreachable = run_tool(["load", "--target", "postgres", str(SAMPLE)], env)
     assert unreachable.returncode == 1
     assert "cannot connect to PostgreSQL" in unreachable.stderr and "Traceback" not in unreachable.stderr
 
@@ -131,8 +126,7 @@ def test_unit_test_names_fit_postgres_identifiers() -> None:
 
 def test_postgres_command_starts_a_throwaway_server_and_stops_it(tmp_path: Path) -> None:
     state = tmp_path / "postgres.json"
-    started = subprocess.run([str(SERVICE_ANALYTICS), "postgres", "start", "--state", str(state)],
-                             cwd=ROOT, capture_output=True, text=True, timeout=300)
+    started = run_tool(["postgres", "start", "--state", str(state)])
     assert started.returncode == 0, started.stderr
     variables = dict(line.removeprefix("export ").split("=", 1) for line in started.stdout.splitlines())
     assert variables["DBT_TARGET"] == "postgres" and variables["PGHOST"] == "'127.0.0.1'"
@@ -141,12 +135,10 @@ def test_postgres_command_starts_a_throwaway_server_and_stops_it(tmp_path: Path)
         with psycopg2.connect(server.dsn(user=pg_server.BI_ROLE)) as connection, connection.cursor() as cursor:
             cursor.execute("select current_database()")
             assert cursor.fetchone()[0] == "service_analytics"
-        again = subprocess.run([str(SERVICE_ANALYTICS), "postgres", "start", "--state", str(state)],
-                               cwd=ROOT, capture_output=True, text=True, timeout=300)
+        again = run_tool(["postgres", "start", "--state", str(state)])
         assert again.returncode == 1 and "already recorded" in again.stderr
     finally:
-        stopped = subprocess.run([str(SERVICE_ANALYTICS), "postgres", "stop", "--state", str(state)],
-                                 cwd=ROOT, capture_output=True, text=True, timeout=300)
+        stopped = run_tool(["postgres", "stop", "--state", str(state)])
     assert stopped.returncode == 0, stopped.stderr
     assert not state.exists() and not Path(server.data_dir).exists()
 
@@ -154,12 +146,11 @@ def test_postgres_command_starts_a_throwaway_server_and_stops_it(tmp_path: Path)
 def test_compare_names_a_missing_reference_and_a_differing_mart(
     sample_on_postgres: pg_server.PostgresServer, sample_on_duckdb: Path, tmp_path: Path
 ) -> None:
-    env = {**os.environ, **sample_on_postgres.env()}
-    compare = [str(SERVICE_ANALYTICS), "compare", "--target", "postgres", "--reference"]
-    missing = subprocess.run([*compare, str(tmp_path / "none.duckdb")], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=300)
+    env = sample_on_postgres.env()
+    compare = ["compare", "--target", "postgres", "--reference"]
+    missing = run_tool([*compare, str(tmp_path / "none.duckdb")], env)
     assert missing.returncode == 1 and "no DuckDB warehouse" in missing.stderr
-    same = subprocess.run([*compare, str(sample_on_duckdb)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    same = run_tool([*compare, str(sample_on_duckdb)], env)
     assert same.returncode == 0 and same.stdout.startswith("identical: ")
     changed = tmp_path / "changed.duckdb"
     changed.write_bytes(sample_on_duckdb.read_bytes())
@@ -167,7 +158,7 @@ def test_compare_names_a_missing_reference_and_a_differing_mart(
 
     with duckdb.connect(str(changed)) as connection:
         connection.execute("update marts.fct_shop_daily set consultations = consultations + 1 where rowid = 0")
-    differs = subprocess.run([*compare, str(changed)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    differs = run_tool([*compare, str(changed)], env)
     assert differs.returncode == 1
     assert "fct_shop_daily: 1 of" in differs.stdout and "postgres differs" in differs.stdout
 

@@ -7,13 +7,11 @@ with DBT_TARGET=spark, `service-analytics compare --target spark`, each its own 
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from dbt_runner import ROOT, SERVICE_ANALYTICS, run_dbt
+from dbt_runner import ROOT, run_dbt, run_tool
 
 SAMPLE = ROOT / "data" / "sample"
 
@@ -23,15 +21,10 @@ def spark_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return {"DBT_TARGET": "spark", "SPARK_WAREHOUSE_DIR": str(tmp_path_factory.mktemp("spark_warehouse"))}
 
 
-def tool(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(SERVICE_ANALYTICS), *args], cwd=ROOT, env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=900)
-
-
 def test_sample_on_spark_builds_and_its_marts_equal_duckdb(
     spark_env: dict[str, str], sample_on_duckdb: Path, tmp_path: Path
 ) -> None:
-    loaded = tool(["load", "--target", "spark", str(SAMPLE)], spark_env)
+    loaded = run_tool(["load", "--target", "spark", str(SAMPLE)], spark_env)
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     assert "raw.chat_messages: " in loaded.stdout
     result = run_dbt(["build"], tmp_path, extra_env=spark_env)
@@ -39,6 +32,6 @@ def test_sample_on_spark_builds_and_its_marts_equal_duckdb(
     assert result.returncode == 0, result.output[-4000:]
     # the unit tests, the engine macros' included, ran on Spark
     assert "test_engine_parse_iso_timestamp" in result.output and " ERROR=0 " in result.output
-    compared = tool(["compare", "--target", "spark", "--reference", str(sample_on_duckdb)], spark_env)
+    compared = run_tool(["compare", "--target", "spark", "--reference", str(sample_on_duckdb)], spark_env)
     assert compared.returncode == 0, compared.stdout[-3000:] + compared.stderr[-2000:]
     assert compared.stdout.startswith("identical: 19 mart tables") or "identical:" in compared.stdout

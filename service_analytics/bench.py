@@ -28,6 +28,7 @@ from pathlib import Path
 
 from service_analytics.check import reader_sql
 from service_analytics.contract import PROJECT_ROOT
+from service_analytics.dbt_env import venv_command, workdir_env
 from service_analytics.generate import GenerateConfig, generate
 from service_analytics.history import last_full_day, write_history
 
@@ -149,14 +150,8 @@ def run_bench(
     warehouse = work / "bench.duckdb"
     warehouse.unlink(missing_ok=True)
     memory = os.environ.get("DBT_DUCKDB_MEMORY_LIMIT", "3GB")
-    env = {k: v for k, v in os.environ.items()}
+    env = workdir_env(work, warehouse, target)
     env.update(
-        DBT_PROFILES_DIR=str(PROJECT_ROOT),
-        DBT_TARGET=target,
-        DBT_DUCKDB_PATH=str(warehouse),
-        DBT_DUCKDB_TEMP_DIR=str(work / "tmp"),
-        DBT_TARGET_PATH=str(work / "target"),
-        DBT_LOG_PATH=str(work / "logs"),
         DBT_DUCKDB_MEMORY_LIMIT=memory,
         SERVICE_ANALYTICS_HASH_KEY=env.get("SERVICE_ANALYTICS_HASH_KEY", "benchmark-key"),
     )
@@ -176,8 +171,8 @@ def _run_steps(
     bench_dir: Path, export: Path, env: dict[str, str], shops: int, days: int, messages: int, fmt: str,
     incremental: bool, target: str, memory: str, warehouse: Path,
 ) -> BenchResult:
-    dbt = str(Path(sys.executable).parent / "dbt")
-    loader = str(Path(sys.executable).parent / "service-analytics")
+    dbt = venv_command("dbt")
+    loader = venv_command("service-analytics")
     variables = ["--vars", f"{{raw_data_dir: '{export}'}}"]
     on_server = target != "duckdb"
     build = [dbt, "build", "--resource-type", "seed", "--resource-type", "model"]

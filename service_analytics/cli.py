@@ -13,6 +13,7 @@ import duckdb
 
 from service_analytics.check import check_export, first_line, format_reports
 from service_analytics.generate import GenerateConfig, generate
+from service_analytics.load import TARGETS as SERVER_TARGETS
 from service_analytics.publish import DEFAULT_PUBLISHED, DEFAULT_WAREHOUSE, PublishError, publish
 
 
@@ -134,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
             "warehouse, SPARK_WAREHOUSE_DIR."
         ),
     )
-    ld.add_argument("--target", required=True, choices=("postgres", "spark"), help="the engine to load into")
+    ld.add_argument("--target", required=True, choices=SERVER_TARGETS, help="the engine to load into")
     ld.add_argument("folder", type=Path, metavar="DIR", help="the export folder")
 
     cmp = commands.add_parser(
@@ -148,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    cmp.add_argument("--target", required=True, choices=("postgres", "spark"), help="the engine to compare")
+    cmp.add_argument("--target", required=True, choices=SERVER_TARGETS, help="the engine to compare")
     cmp.add_argument("--reference", type=Path, default=Path(os.environ.get("DBT_DUCKDB_PATH", DEFAULT_WAREHOUSE)),
                      help="the DuckDB warehouse built from the same export (env DBT_DUCKDB_PATH)")
 

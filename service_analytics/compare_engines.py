@@ -53,17 +53,22 @@ def _table(columns: Sequence[str], rows: Iterable[Sequence[Value]]) -> MartTable
     return MartTable(tuple(columns), tuple(tuple(normalise(v) for v in row) for row in rows))
 
 
+def _dbapi_marts(cursor: Any, schema: str, placeholder: str) -> dict[str, MartTable]:
+    """Every base table of `schema` through a DB-API cursor (DuckDB's and psycopg2's)."""
+    cursor.execute(
+        "select table_name from information_schema.tables where table_schema = "
+        f"{placeholder} and table_type = 'BASE TABLE' order by table_name", [schema])
+    tables: dict[str, MartTable] = {}
+    for (name,) in cursor.fetchall():
+        cursor.execute(f'select * from "{schema}"."{name}"')
+        columns = [d[0] for d in cursor.description or ()]
+        tables[name] = _table(columns, cursor.fetchall())
+    return tables
+
+
 def duckdb_marts(path: Path, schema: str = "marts") -> dict[str, MartTable]:
     with duckdb.connect(str(path), read_only=True) as connection:
-        names = [r[0] for r in connection.execute(
-            "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE' "
-            "order by table_name", [schema]).fetchall()]
-        tables: dict[str, MartTable] = {}
-        for name in names:
-            result = connection.execute(f'select * from "{schema}"."{name}"')
-            columns = [d[0] for d in result.description]
-            tables[name] = _table(columns, result.fetchall())
-        return tables
+        return _dbapi_marts(connection.cursor(), schema, "?")
 
 
 def postgres_marts(dsn: str = "", schema: str = "marts") -> dict[str, MartTable]:
@@ -72,16 +77,7 @@ def postgres_marts(dsn: str = "", schema: str = "marts") -> dict[str, MartTable]
     connection = psycopg2.connect(dsn)
     try:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "select table_name from information_schema.tables where table_schema = %s "
-                "and table_type = 'BASE TABLE' order by table_name", [schema])
-            names = [r[0] for r in cursor.fetchall()]
-            tables: dict[str, MartTable] = {}
-            for name in names:
-                cursor.execute(f'select * from "{schema}"."{name}"')
-                columns = [d[0] for d in cursor.description or ()]
-                tables[name] = _table(columns, cursor.fetchall())
-            return tables
+            return _dbapi_marts(cursor, schema, "%s")
     finally:
         connection.close()
 

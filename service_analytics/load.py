@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from service_analytics.contract import PROJECT_ROOT, RAW_TABLES
+from service_analytics.dbt_env import venv_command, workdir_env
 
 TARGETS = ("postgres", "spark")
 
@@ -44,19 +44,10 @@ def staged_export(folder: Path, scratch: Path, env: Mapping[str, str] | None = N
     if not folder.is_dir():
         raise LoadError(f"{folder} is not a folder: give the folder of an export (<table>.csv or .parquet)")
     database = scratch / "raw_export.duckdb"
-    run_env = {**os.environ, **(env or {})}
-    run_env.update(
-        DBT_TARGET="duckdb",
-        DBT_PROFILES_DIR=str(PROJECT_ROOT),
-        DBT_DUCKDB_PATH=str(database),
-        DBT_DUCKDB_TEMP_DIR=str(scratch / "tmp"),
-        DBT_TARGET_PATH=str(scratch / "target"),
-        DBT_LOG_PATH=str(scratch / "logs"),
-    )
+    run_env = workdir_env(scratch, database, "duckdb", {**os.environ, **(env or {})})
     # parsing the project needs the key; this operation reads no buyer and hashes nothing
     run_env.setdefault("SERVICE_ANALYTICS_HASH_KEY", "unused-by-register-raw-export")
-    dbt = str(Path(sys.executable).parent / "dbt")
-    command = [dbt, "--quiet", "run-operation", "register_raw_export",
+    command = [venv_command("dbt"), "--quiet", "run-operation", "register_raw_export",
                "--vars", f"{{raw_data_dir: '{folder.resolve()}'}}"]
     result = subprocess.run(command, cwd=PROJECT_ROOT, env=run_env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -129,9 +120,8 @@ def load_spark(files: Mapping[str, tuple[Path, int, int]]) -> list[LoadedTable]:
     loaded: list[LoadedTable] = []
     for table, columns in _column_list().items():
         path, rows, malformed = files[table]
-        frame = spark.read.parquet(str(path)).select(*columns)
-        for column in columns:
-            frame = frame.withColumn(column, frame[column].cast("string"))
+        source = spark.read.parquet(str(path))
+        frame = source.select(*(source[column].cast("string").alias(column) for column in columns))
         frame.write.mode("overwrite").format("parquet").saveAsTable(f"raw.{table}")
         loaded.append(LoadedTable(table, rows, malformed))
     # Spark SQL has no catalogue of time zones: the JVM's own list, for timezone_names()

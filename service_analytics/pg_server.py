@@ -17,6 +17,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 MIN_VERSION = 15
 SUPERUSER = "postgres"
@@ -157,24 +158,12 @@ def start(port: int | None = None, database: str = DEFAULT_DATABASE, settings: d
         raise
 
 
-def create_database(server: PostgresServer, name: str) -> PostgresServer:
-    """A further empty database on the same server (tests keep their builds apart)."""
+def _admin_connection(server: PostgresServer, wait_seconds: float = 0) -> Any:
+    """An autocommit superuser connection to the `postgres` database, retried for up to
+    `wait_seconds` while a just-started server still refuses connections."""
     import psycopg2
 
-    connection = psycopg2.connect(server.dsn(database="postgres"))
-    try:
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(f'create database "{name}"')
-    finally:
-        connection.close()
-    return replace(server, database=name)
-
-
-def _create_database(server: PostgresServer) -> None:
-    import psycopg2
-
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + wait_seconds
     while True:
         try:
             connection = psycopg2.connect(server.dsn(database="postgres"))
@@ -183,8 +172,24 @@ def _create_database(server: PostgresServer) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+    connection.autocommit = True
+    return connection
+
+
+def create_database(server: PostgresServer, name: str) -> PostgresServer:
+    """A further empty database on the same server (tests keep their builds apart)."""
+    connection = _admin_connection(server)
     try:
-        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f'create database "{name}"')
+    finally:
+        connection.close()
+    return replace(server, database=name)
+
+
+def _create_database(server: PostgresServer) -> None:
+    connection = _admin_connection(server, wait_seconds=30)
+    try:
         with connection.cursor() as cursor:
             cursor.execute(f'create database "{server.database}"')
             # a login role for BI tools, with no rights of its own: dbt grants it the marts
