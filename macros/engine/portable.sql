@@ -153,10 +153,8 @@
     {{ postgres_arg_extreme(value, order_by, where, 'desc') }}
 {%- endmacro %}
 
-{#- Spark's max_by keeps a null value; DuckDB's arg_max skips it. -#}
 {% macro spark__arg_max(value, order_by, where=none) -%}
-    max_by({{ value }}, case when ({{ value }}) is not null then {{ order_by }} end)
-    {%- if where is not none %} filter (where {{ where }}){% endif %}
+    {{ spark_arg_extreme('max_by', value, order_by, where) }}
 {%- endmacro %}
 
 {% macro arg_min(value, order_by, where=none) %}
@@ -172,8 +170,7 @@
 {%- endmacro %}
 
 {% macro spark__arg_min(value, order_by, where=none) -%}
-    min_by({{ value }}, case when ({{ value }}) is not null then {{ order_by }} end)
-    {%- if where is not none %} filter (where {{ where }}){% endif %}
+    {{ spark_arg_extreme('min_by', value, order_by, where) }}
 {%- endmacro %}
 
 {#- PostgreSQL has no arg_max: the first element of the values ordered by `order_by`. -#}
@@ -182,6 +179,13 @@
         where ({{ value }}) is not null and ({{ order_by }}) is not null
         {%- if where is not none %} and ({{ where }}){% endif %}
     ))[1]
+{%- endmacro %}
+
+{#- Spark's max_by/min_by keep a null value; DuckDB's arg_max skips it, so a null value
+    gets no order. -#}
+{% macro spark_arg_extreme(function, value, order_by, where) -%}
+    {{ function }}({{ value }}, case when ({{ value }}) is not null then {{ order_by }} end)
+    {%- if where is not none %} filter (where {{ where }}){% endif %}
 {%- endmacro %}
 
 {#- A hex digest of text, for stable ids. -#}
