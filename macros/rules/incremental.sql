@@ -84,22 +84,12 @@
     ) }}
 {%- endmacro %}
 
-{#- Spark: `merge` on the key where the tables are Delta (SPARK_FILE_FORMAT=delta, e.g.
-    Databricks); the local session's Parquet tables cannot delete rows, so there the
-    models are rebuilt whole (`table`), which is a full refresh every run
-    (decisions.md, "Incremental strategy per engine"). -#}
+{#- Spark: its Parquet tables cannot delete rows, and neither `merge` (it needs one
+    source row per key, while a pair or an id has many) nor `insert_overwrite` (it
+    replaces partitions, not keys) is delete+insert; so the models are rebuilt whole
+    (`table`), a full refresh every run (decisions.md D28). -#}
 {% macro spark__delete_insert_config(unique_key) -%}
-    {%- if env_var('SPARK_FILE_FORMAT', 'parquet') == 'delta' -%}
-    {{ config(
-        materialized='incremental',
-        incremental_strategy='merge',
-        file_format='delta',
-        unique_key=unique_key,
-        on_schema_change='fail'
-    ) }}
-    {%- else -%}
     {{ config(materialized='table', file_format='parquet') }}
-    {%- endif -%}
 {%- endmacro %}
 
 {% macro pair_incremental_config() -%}
