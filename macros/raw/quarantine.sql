@@ -1,20 +1,47 @@
 {#-
   The S9 machinery every base staging model shares, so that each raw table is checked
   the same way:
-  - collapse_exact_duplicates: one row per distinct raw row, with `raw_rows` (how many
-    raw rows it stands for; raw_rows - 1 were collapsed) and `id_versions` (how many
-    distinct rows share its id: more than one is a conflicting duplicate).
+  - collapse_exact_duplicates: the CTE `collapsed`, one row per distinct raw row, with
+    `raw_rows` (how many raw rows it stands for; raw_rows - 1 were collapsed) and
+    `id_versions` (how many distinct rows share its id: more than one is a conflicting
+    duplicate).
   - first_failing_check: the reason code of the first failing check, in order, or null.
 -#}
+{#- Renders three CTEs, the last named `collapsed`. Exact duplicates collapse in one
+    hash aggregate; the version count per id comes from a second, small aggregate of the
+    ids with more than one distinct row (conflicts are rare), joined back. A window count
+    over the id would read and aggregate the raw table twice (DuckDB plans it as a join). -#}
 {% macro collapse_exact_duplicates(relation, columns, id_column) -%}
+distinct_rows as (
     select
         {%- for column in columns %}
         {{ column }},
         {%- endfor %}
-        count(*) as raw_rows,
-        count(*) over (partition by {{ clean_text(id_column) }}) as id_versions
+        count(*) as raw_rows
     from {{ relation }}
     group by {{ columns | join(', ') }}
+),
+
+repeated_ids as (
+    select
+        {{ id_key(clean_text(id_column)) }} as repeated_id_key,
+        count(*) as id_versions
+    from distinct_rows
+    group by {{ id_key(clean_text(id_column)) }}
+    having count(*) > 1
+),
+
+collapsed as (
+    select
+        {%- for column in columns %}
+        distinct_rows.{{ column }},
+        {%- endfor %}
+        distinct_rows.raw_rows,
+        coalesce(repeated_ids.id_versions, 1) as id_versions
+    from distinct_rows
+    left join repeated_ids
+        on {{ id_key(clean_text('distinct_rows.' ~ id_column)) }} = repeated_ids.repeated_id_key
+)
 {%- endmacro %}
 
 {#- checks: list of [condition, reason_code]; returns the code of the first that holds. -#}

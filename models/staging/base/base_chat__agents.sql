@@ -17,9 +17,7 @@ shops as (
     select shop_id from {{ ref('stg_chat__shops') }}
 ),
 
-collapsed as (
-    {{ collapse_exact_duplicates('source', raw_columns, 'agent_id') }}
-),
+{{ collapse_exact_duplicates('source', raw_columns, 'agent_id') }},
 
 typed as {{ materialized_cte() }} (
     select

@@ -15,9 +15,7 @@ shops as (
     select shop_id from {{ ref('stg_chat__shops') }}
 ),
 
-collapsed as (
-    {{ collapse_exact_duplicates('source', raw_columns, 'rating_id') }}
-),
+{{ collapse_exact_duplicates('source', raw_columns, 'rating_id') }},
 
 typed as {{ materialized_cte() }} (
     select

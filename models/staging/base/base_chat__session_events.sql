@@ -24,9 +24,7 @@ shops as (
     select shop_id from {{ ref('stg_chat__shops') }}
 ),
 
-collapsed as (
-    {{ collapse_exact_duplicates('source', raw_columns, 'event_id') }}
-),
+{{ collapse_exact_duplicates('source', raw_columns, 'event_id') }},
 
 typed as {{ materialized_cte() }} (
     select

@@ -13,9 +13,7 @@ timezones as (
     select name from {{ timezone_names() }}
 ),
 
-collapsed as (
-    {{ collapse_exact_duplicates('source', raw_columns, 'shop_id') }}
-),
+{{ collapse_exact_duplicates('source', raw_columns, 'shop_id') }},
 
 typed as {{ materialized_cte() }} (
     select
