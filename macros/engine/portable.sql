@@ -267,20 +267,6 @@
     (weekday({{ date_expression }}) + 1)
 {%- endmacro %}
 
-{#- The distinct-or-not values of `column` in a group, sorted, joined by `separator`
-    (a text key for a set of codes); nulls are skipped. -#}
-{% macro sorted_text_agg(column, separator) %}
-    {{ return(adapter.dispatch('sorted_text_agg', 'service_analytics')(column, separator)) }}
-{% endmacro %}
-
-{% macro default__sorted_text_agg(column, separator) -%}
-    string_agg({{ column }}, {{ separator }} order by {{ column }})
-{%- endmacro %}
-
-{% macro spark__sorted_text_agg(column, separator) -%}
-    array_join(array_sort(collect_list({{ column }})), {{ separator }})
-{%- endmacro %}
-
 {#- The continuous percentile (linear interpolation) of `column` in a group (I4). -#}
 {% macro percentile_cont(fraction, column) %}
     {{ return(adapter.dispatch('percentile_cont', 'service_analytics')(fraction, column)) }}

@@ -10,12 +10,10 @@
     end
 {%- endmacro %}
 
-{#- I2: the four source counts (columns <source>_sessions) of rows that each stand for
-    `weight` sessions of the source in `source_column`. -#}
-{% macro session_source_counts(source_column, weight) -%}
+{#- I2: the four source counts of a group of sessions (columns <source>_sessions). -#}
+{% macro session_source_counts(source_column='session_source') -%}
     {%- for source in ['bot_only', 'bot_then_human', 'human_only', 'unanswered'] %}
-    cast(sum(case when {{ source_column }} = '{{ source }}' then {{ weight }} else 0 end) as bigint) as {{ source }}_sessions
-    {{- ',' if not loop.last }}
+    count(case when {{ source_column }} = '{{ source }}' then 1 end) as {{ source }}_sessions{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
 

@@ -1,5 +1,5 @@
 {#-
-  The aggregate engine macros (arg_max, arg_min, percentile_cont, sorted_text_agg) per group of seed
+  The aggregate engine macros (arg_max, arg_min, percentile_cont) per group of seed
   engine_function_cases, and the date spine (date_series) over each group's days. Only
   the unit tests beside it read it: they pin each macro to one answer on every engine.
 -#}
@@ -25,7 +25,6 @@ grouped as (
         {{ arg_max('text_value', 'order_no') }} as last_text_value,
         {{ arg_min('text_value', 'order_no', where='seconds > 0') }} as first_text_value_with_seconds,
         {{ percentile_cont(0.5, 'seconds') }} as median_seconds,
-        {{ sorted_text_agg('text_value', "'|'") }} as sorted_text_values,
         min(case_date) as first_date,
         max(case_date) as last_date
     from cases
@@ -46,7 +45,6 @@ select
     grouped.last_text_value,
     grouped.first_text_value_with_seconds,
     grouped.median_seconds,
-    grouped.sorted_text_values,
     spanned.series_days
 from grouped
 inner join spanned on grouped.group_id = spanned.group_id

@@ -81,80 +81,42 @@ level_names as (
     from topic_at_levels
 ),
 
-sourced_sessions as (
-    select
-        session_id,
-        shop_id,
-        date_day,
-        {{ session_source('smart_answer_messages', 'manual_reply_messages') }} as session_source
-    from sessions
-),
-
--- each session's level-3 topics as one text key: sessions share few distinct topic sets,
--- so levels and shares are worked out once per set rather than once per session
-session_topic_sets as (
-    select
-        session_id,
-        {{ sorted_text_agg('topic_code', "'|'") }} as topic_set
-    from session_topics
-    group by session_id
-),
-
-set_days as (
-    select
-        sourced_sessions.shop_id,
-        sourced_sessions.date_day,
-        sourced_sessions.session_source,
-        session_topic_sets.topic_set,
-        count(*) as set_sessions
-    from session_topic_sets
-    inner join sourced_sessions on session_topic_sets.session_id = sourced_sessions.session_id
-    group by sourced_sessions.shop_id, sourced_sessions.date_day, sourced_sessions.session_source, session_topic_sets.topic_set
-),
-
--- the topics of each set, read from one session that has it
-set_examples as (
-    select
-        topic_set,
-        min(session_id) as session_id
-    from session_topic_sets
-    group by topic_set
-),
-
-set_levels as (
+-- one row per session, level and distinct topic of that level (codes only: names join last)
+topic_levels as (
     select distinct
-        set_examples.topic_set,
+        session_topics.session_id,
         topic_at_levels.topic_level,
         topic_at_levels.topic_code
-    from set_examples
-    inner join session_topics on set_examples.session_id = session_topics.session_id
+    from session_topics
     inner join topic_at_levels on session_topics.topic_code = topic_at_levels.leaf_code
 ),
 
--- a fixed-point share of 1/n for each of a set's n topics of a level: decimal sums do
--- not depend on the order of rows, doubles do
-set_shares as (
+shared as (
     select
-        topic_set,
-        topic_level,
-        topic_code,
-        cast(1.0 / count(*) over (partition by topic_set, topic_level) as decimal(18, 12)) as topic_share
-    from set_levels
+        topic_levels.session_id,
+        topic_levels.topic_level,
+        topic_levels.topic_code,
+        sessions.shop_id,
+        sessions.date_day,
+        {{ session_source('sessions.smart_answer_messages', 'sessions.manual_reply_messages') }} as session_source,
+        -- a fixed-point share: decimal sums do not depend on the order of rows, doubles do
+        cast(1.0 / count(*) over (partition by topic_levels.session_id, topic_levels.topic_level) as decimal(18, 12))
+            as topic_share
+    from topic_levels
+    inner join sessions on topic_levels.session_id = sessions.session_id
 ),
 
 daily as (
     select
-        set_days.shop_id,
-        set_days.date_day,
-        set_shares.topic_level,
-        set_shares.topic_code,
-        cast(sum(set_days.set_sessions) as bigint) as topic_sessions,
-        cast(sum(cast(set_days.set_sessions as decimal(18, 0)) * set_shares.topic_share) as decimal(38, 12))
-            as topic_share_sum,
-        {{ session_source_counts('set_days.session_source', weight='set_days.set_sessions') }}
-    from set_days
-    inner join set_shares on set_days.topic_set = set_shares.topic_set
-    group by set_days.shop_id, set_days.date_day, set_shares.topic_level, set_shares.topic_code
+        shop_id,
+        date_day,
+        topic_level,
+        topic_code,
+        count(*) as topic_sessions,
+        cast(sum(topic_share) as decimal(38, 12)) as topic_share_sum,
+        {{ session_source_counts() }}
+    from shared
+    group by shop_id, date_day, topic_level, topic_code
 )
 
 select
