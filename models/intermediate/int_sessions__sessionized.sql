@@ -67,7 +67,8 @@ breaks as (
 segmented as (
     select
         *,
-        sum(case when is_segment_start then 1 else 0 end) over pair_running as segment_no,
+        -- a count, so bigint on every engine (a sum is DuckDB's hugeint, slow to scan and join)
+        count(case when is_segment_start then 1 end) over pair_running as segment_no,
         max(case when is_segment_start then happened_at end) over pair_running as segment_started_at,
         max(case when is_buyer_message then happened_at end) over pair_running as last_buyer_message_at
     from breaks
