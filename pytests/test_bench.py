@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from service_analytics.bench import BenchResult, Step, export_for, format_result, history_for, measure
+import json
+
+from service_analytics.bench import BenchResult, Step, export_for, format_result, history_for, measure, slowest_models
 from service_analytics.history import last_full_day
 
 
@@ -72,3 +74,24 @@ def test_table_on_a_server_engine_names_it_and_shows_the_load() -> None:
     text = format_result(result)
     assert "engine" in text and "postgres" in text
     assert "load (service-analytics load)" in text and "7.5 s" in text
+
+
+def test_slowest_models_come_from_run_results_slowest_first(tmp_path: Path) -> None:
+    run_results = tmp_path / "run_results.json"
+    assert slowest_models(run_results) == []  # no file: the step failed before dbt wrote one
+    run_results.write_text(json.dumps({"results": [
+        {"unique_id": "model.service_analytics.fast", "execution_time": 0.5},
+        {"unique_id": "test.service_analytics.not_null_x", "execution_time": 9.0},
+        {"unique_id": "model.service_analytics.slow", "execution_time": 7.25},
+        {"unique_id": "seed.service_analytics.seeded", "execution_time": 8.0},
+        {"unique_id": "model.service_analytics.middle", "execution_time": 2.0},
+    ]}))
+    assert slowest_models(run_results, most=2) == [("slow", 7.25), ("middle", 2.0)]
+    step = Step("x", 2.0, 100.0, 0)
+    result = BenchResult(
+        "t", "m", 1000, 100, 2, 3, "csv", Step("floor", 0.5, 50.0, 0), step, step, None, None,
+        slowest_models={"models": slowest_models(run_results)},
+    )
+    text = format_result(result)
+    assert "slowest models, full build" in text and "slow 7.2 s, middle 2.0 s, fast 0.5 s" in text
+    assert "slowest models, incremental" not in text

@@ -22,7 +22,7 @@ import resource
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,6 +57,10 @@ class BenchResult:
     incremental: Step | None
     target: str = "duckdb"
     load: Step | None = None
+    # The slowest models of the incremental run and of the full build, from dbt's
+    # run_results.json: [model name, seconds] (two threads share the machine, so a model's
+    # time includes waiting for the other thread's work).
+    slowest_models: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
     @property
     def incremental_vs_full(self) -> float | None:
@@ -192,9 +196,15 @@ def _run_steps(
     else:
         messages_file = next(export.glob("chat_messages.*"))
         floor = measure("floor", [sys.executable, "-c", FLOOR.format(memory=memory, reader=reader_sql(messages_file).replace('"', '\\"'))], env)
+    slowest: dict[str, list[tuple[str, float]]] = {}
+    run_results = Path(env["DBT_TARGET_PATH"]) / "run_results.json"
     if history is not None and history.returncode == 0:
+        run_results.unlink(missing_ok=True)
         incremental_day = measure("incremental", [*build, *variables], env)
+        slowest["incremental"] = slowest_models(run_results)
+    run_results.unlink(missing_ok=True)
     models = measure("models", [*build, "--full-refresh", *variables], env)
+    slowest["models"] = slowest_models(run_results)
     tests = measure("tests", [dbt, "test", *variables], env)
     sessions, raw_messages = _counts(target, warehouse, env) if models.returncode == 0 else (None, messages)
     result = BenchResult(
@@ -212,6 +222,7 @@ def _run_steps(
         incremental=incremental_day,
         target=target,
         load=load,
+        slowest_models=slowest,
     )
     with (bench_dir / "results.jsonl").open("a", encoding="utf-8") as f:
         f.write(
@@ -226,6 +237,21 @@ def _run_steps(
             + "\n"
         )
     return result
+
+
+def slowest_models(run_results: Path, most: int = 6) -> list[tuple[str, float]]:
+    """The `most` slowest models of the dbt run whose run_results.json this is, slowest
+    first; empty when the file is missing or unreadable (the step failed early)."""
+    try:
+        results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return []
+    models = [
+        (str(r["unique_id"]).rsplit(".", 1)[-1], float(r.get("execution_time") or 0.0))
+        for r in results
+        if str(r.get("unique_id", "")).startswith("model.")
+    ]
+    return sorted(models, key=lambda model: -model[1])[:most]
 
 
 def _counts(target: str, warehouse: Path, env: dict[str, str]) -> tuple[int, int]:
@@ -283,5 +309,8 @@ def format_result(result: BenchResult) -> str:
             f"{result.incremental_vs_full:.1%}" if result.incremental_vs_full is not None else "n/a",
         ),
     ]
+    for step, label in (("models", "slowest models, full build"), ("incremental", "slowest models, incremental")):
+        if result.slowest_models.get(step):
+            rows.append((label, ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.slowest_models[step])))
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
