@@ -95,3 +95,18 @@ def test_slowest_models_come_from_run_results_slowest_first(tmp_path: Path) -> N
     text = format_result(result)
     assert "slowest models, full build" in text and "slow 7.2 s, middle 2.0 s, fast 0.5 s" in text
     assert "slowest models, incremental" not in text
+
+
+def test_the_export_link_is_repointed_like_a_growing_daily_folder(tmp_path: Path) -> None:
+    from service_analytics.bench import _point
+
+    history, whole = tmp_path / "history", tmp_path / "whole"
+    for folder in (history, whole):
+        folder.mkdir()
+        (folder / "name.txt").write_text(folder.name)
+    link = tmp_path / "work" / "export"
+    link.parent.mkdir()
+    _point(link, history)
+    assert (link / "name.txt").read_text() == "history"
+    _point(link, whole)
+    assert (link / "name.txt").read_text() == "whole" and link.is_symlink()
