@@ -110,3 +110,13 @@ def test_the_export_link_is_repointed_like_a_growing_daily_folder(tmp_path: Path
     assert (link / "name.txt").read_text() == "history"
     _point(link, whole)
     assert (link / "name.txt").read_text() == "whole" and link.is_symlink()
+
+
+def test_a_run_records_the_commit_it_measured() -> None:
+    from service_analytics.bench import project_commit
+
+    commit = project_commit()
+    assert commit.split("-")[0].isalnum() and len(commit.split("-")[0]) >= 7
+    step = Step("x", 2.0, 100.0, 0)
+    result = BenchResult("t", "m", 1000, 100, 2, 3, "csv", step, step, step, None, None, commit="abc1234")
+    assert "abc1234" in format_result(result)

@@ -61,6 +61,8 @@ class BenchResult:
     # run_results.json: [model name, seconds] (two threads share the machine, so a model's
     # time includes waiting for the other thread's work).
     slowest_models: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    # The project's git commit the run measured ("-dirty" with uncommitted changes).
+    commit: str = ""
 
     @property
     def incremental_vs_full(self) -> float | None:
@@ -229,6 +231,7 @@ def _run_steps(
         target=target,
         load=load,
         slowest_models=slowest,
+        commit=project_commit(),
     )
     with (bench_dir / "results.jsonl").open("a", encoding="utf-8") as f:
         f.write(
@@ -243,6 +246,19 @@ def _run_steps(
             + "\n"
         )
     return result
+
+
+def project_commit() -> str:
+    """The short commit of the project checkout, with "-dirty" when files differ from it;
+    empty outside a git checkout."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if commit and git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results.jsonl"):
+        commit += "-dirty"
+    return commit
 
 
 def _point(link: Path, folder: Path) -> None:
@@ -299,6 +315,7 @@ def format_result(result: BenchResult) -> str:
     rows = [
         ("machine", result.machine),
         ("engine", result.target),
+        *([("commit", result.commit)] if result.commit else []),
         ("export", f"{result.messages:,} messages, {result.shops} shops, {result.days} days, {result.fmt}"),
         ("sessions", f"{result.sessions:,}" if result.sessions is not None else "n/a"),
         *(
