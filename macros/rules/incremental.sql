@@ -120,7 +120,7 @@
         select {{ id_key(clean_text(id_column)) }}
         from {{ source_relation }}
         where coalesce({{ day_text }} >= {{ cutoff_day }}, true)
-            or not coalesce({{ matches_pattern(day_text, '[0-9]{4}-[0-9]{2}-[0-9]{2}') }}, false)
+            or not coalesce({{ is_iso_date_text(day_text) }}, false)
     )
     {%- else -%}
     true

@@ -50,7 +50,7 @@ select
     {{ start_of('week', 'case_date') }} as week_start_date,
     {{ start_of('month', 'case_date') }} as month_start_date,
     {{ add_days('case_date', 1) }} as next_date,
-    {{ matches_pattern('day_text', '[0-9]{4}-[0-9]{2}-[0-9]{2}') }} as is_iso_date_text,
+    {{ is_iso_date_text('day_text') }} as is_iso_date_text,
     {{ hash_text('text_value') }} as text_hash,
     {{ contains_text('text_value', 'fragment') }} as has_fragment,
     {{ raw_record_json(['text_value', 'fragment']) }} as raw_record
