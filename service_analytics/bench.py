@@ -182,7 +182,8 @@ def _run_steps(
     # Like a daily schedule, every run names the same export folder, whose contents grow
     # (a link to the history, then to the whole export): the same variables let dbt
     # reuse its parse, as it does day after day.
-    current_export = warehouse.parent / "export"
+    target_path = Path(env["DBT_TARGET_PATH"])
+    current_export = target_path.parent / "export"
     variables = ["--vars", f"{{raw_data_dir: '{current_export}'}}"]
     on_server = target != "duckdb"
     build = [dbt, "build", "--resource-type", "seed", "--resource-type", "model"]
@@ -205,14 +206,18 @@ def _run_steps(
         messages_file = next(export.glob("chat_messages.*"))
         floor = measure("floor", [sys.executable, "-c", FLOOR.format(memory=memory, reader=reader_sql(messages_file).replace('"', '\\"'))], env)
     slowest: dict[str, list[tuple[str, float]]] = {}
-    run_results = Path(env["DBT_TARGET_PATH"]) / "run_results.json"
-    if history is not None and history.returncode == 0:
+    run_results = target_path / "run_results.json"
+
+    def profiled(name: str, command: list[str]) -> Step:
+        """measure() a dbt step and keep its slowest models (none from an earlier step)."""
         run_results.unlink(missing_ok=True)
-        incremental_day = measure("incremental", [*build, *variables], env)
-        slowest["incremental"] = slowest_models(run_results)
-    run_results.unlink(missing_ok=True)
-    models = measure("models", [*build, "--full-refresh", *variables], env)
-    slowest["models"] = slowest_models(run_results)
+        step = measure(name, command, env)
+        slowest[name] = slowest_models(run_results)
+        return step
+
+    if history is not None and history.returncode == 0:
+        incremental_day = profiled("incremental", [*build, *variables])
+    models = profiled("models", [*build, "--full-refresh", *variables])
     tests = measure("tests", [dbt, "test", *variables], env)
     sessions, raw_messages = _counts(target, warehouse, env) if models.returncode == 0 else (None, messages)
     result = BenchResult(

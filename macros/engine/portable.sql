@@ -140,7 +140,8 @@
     {%- if zones -%}
     case {{ timezone }}
         {%- for zone in zones %}
-        when '{{ zone | replace("'", "''") }}' then timezone('{{ zone | replace("'", "''") }}', timezone('UTC', {{ utc_timestamp }}))
+        {%- set quoted_zone = "'" ~ zone | replace("'", "''") ~ "'" %}
+        when {{ quoted_zone }} then timezone({{ quoted_zone }}, timezone('UTC', {{ utc_timestamp }}))
         {%- endfor %}
         else timezone({{ timezone }}, timezone('UTC', {{ utc_timestamp }}))
     end
@@ -149,11 +150,14 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The distinct time zones of staging.stg_chat__shops when it exists (an optimisation
-    hint read at run time; nothing depends on it for correctness), at most 64. -#}
+{#- The distinct time zones of stg_chat__shops when it has been built (an optimisation
+    hint read at run time; nothing depends on it for correctness), at most 64. The
+    relation comes from the graph, not ref(), so the models calling this gain no
+    dependency from it (unit tests see no graph, and take the general path). -#}
 {% macro staged_shop_time_zones() -%}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
-    {%- set shops = adapter.get_relation(database=target.database, schema='staging', identifier='stg_chat__shops') -%}
+    {%- set node = (graph.get('nodes') or {}).get('model.service_analytics.stg_chat__shops') -%}
+    {%- set shops = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) if node else none -%}
     {%- if shops is none -%}{{ return([]) }}{%- endif -%}
     {%- set zones = run_query('select distinct timezone from ' ~ shops ~ ' where timezone is not null order by 1 limit 65').columns[0].values() -%}
     {{ return(zones if zones | length <= 64 else []) }}
