@@ -83,7 +83,7 @@ dashboard: venv
 # Lints against an empty in-memory warehouse, so the result never depends on what a
 # local warehouse holds: incremental models render their full-build branch, as in CI.
 lint: venv
-	DBT_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint models analyses tests/marts
+	DBT_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint models analyses tests/marts tests/reference
 
 dbt-test: venv warehouse
 	$(DBT) build

@@ -10,10 +10,22 @@
     end
 {%- endmacro %}
 
+{#- I2: the four session sources, in the order of their count columns. -#}
+{% macro session_sources() -%}
+    {{ return(['bot_only', 'bot_then_human', 'human_only', 'unanswered']) }}
+{%- endmacro %}
+
 {#- I2: the four source counts of a group of sessions (columns <source>_sessions). -#}
 {% macro session_source_counts(source_column='session_source') -%}
-    {%- for source in ['bot_only', 'bot_then_human', 'human_only', 'unanswered'] %}
+    {%- for source in session_sources() %}
     count(case when {{ source_column }} = '{{ source }}' then 1 end) as {{ source }}_sessions{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- I2: the four source counts of a group of groups, summing the groups' counts. -#}
+{% macro session_source_sums(relation_alias) -%}
+    {%- for source in session_sources() %}
+    cast(sum({{ relation_alias }}.{{ source }}_sessions) as bigint) as {{ source }}_sessions{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
 

@@ -3,6 +3,7 @@
   of the three topic levels, with the session-source split. A session counts once under
   each of its topics (topic_sessions) and gives each of its n topics of a level a share
   of 1/n (topic_share_sum), so the shares of a level add up to the day's consultations.
+  Sessions are counted per set of topics, each set worked out once (decisions.md D30).
 -#}
 with
 
@@ -81,42 +82,85 @@ level_names as (
     from topic_at_levels
 ),
 
--- one row per session, level and distinct topic of that level (codes only: names join last)
-topic_levels as (
-    select distinct
-        session_topics.session_id,
-        topic_at_levels.topic_level,
-        topic_at_levels.topic_code
-    from session_topics
-    inner join topic_at_levels on session_topics.topic_code = topic_at_levels.leaf_code
+-- each level-3 topic as one bit of a bigint (the singular test
+-- i1_topic_taxonomy_fits_a_topic_mask keeps the seed within 62 topics)
+leaf_bits as (
+    select
+        topic_code,
+        cast(power(2, row_number() over (order by topic_code) - 1) as bigint) as leaf_bit
+    from taxonomy
 ),
 
-shared as (
+-- each topic of each level with the bits of the level-3 topics under it
+level_masks as (
     select
-        topic_levels.session_id,
-        topic_levels.topic_level,
-        topic_levels.topic_code,
+        topic_at_levels.topic_level,
+        topic_at_levels.topic_code,
+        bit_or(leaf_bits.leaf_bit) as topic_mask
+    from topic_at_levels
+    inner join leaf_bits on topic_at_levels.leaf_code = leaf_bits.topic_code
+    group by topic_at_levels.topic_level, topic_at_levels.topic_code
+),
+
+-- each session's set of topics as one number: sessions are then counted per set, and
+-- the set's topics and shares are worked out once per distinct set rather than per session
+session_sets as (
+    select
+        session_topics.session_id,
+        bit_or(leaf_bits.leaf_bit) as topic_set
+    from session_topics
+    inner join leaf_bits on session_topics.topic_code = leaf_bits.topic_code
+    group by session_topics.session_id
+),
+
+sourced_sessions as (
+    select
         sessions.shop_id,
         sessions.date_day,
-        {{ session_source('sessions.smart_answer_messages', 'sessions.manual_reply_messages') }} as session_source,
+        session_sets.topic_set,
+        {{ session_source('sessions.smart_answer_messages', 'sessions.manual_reply_messages') }} as session_source
+    from sessions
+    inner join session_sets on sessions.session_id = session_sets.session_id
+),
+
+set_days as (
+    select
+        shop_id,
+        date_day,
+        topic_set,
+        count(*) as set_sessions,
+        {{ session_source_counts() }}
+    from sourced_sessions
+    group by shop_id, date_day, topic_set
+),
+
+-- each distinct set's topics at every level, each with its share 1/n of the level
+set_topics as (
+    select
+        sets.topic_set,
+        level_masks.topic_level,
+        level_masks.topic_code,
         -- a fixed-point share: decimal sums do not depend on the order of rows, doubles do
-        cast(1.0 / count(*) over (partition by topic_levels.session_id, topic_levels.topic_level) as decimal(18, 12))
+        cast(1.0 / count(*) over (partition by sets.topic_set, level_masks.topic_level) as decimal(18, 12))
             as topic_share
-    from topic_levels
-    inner join sessions on topic_levels.session_id = sessions.session_id
+    from (select distinct topic_set from session_sets) as sets
+    inner join level_masks on (sets.topic_set & level_masks.topic_mask) <> 0
 ),
 
 daily as (
     select
-        shop_id,
-        date_day,
-        topic_level,
-        topic_code,
-        count(*) as topic_sessions,
-        cast(sum(topic_share) as decimal(38, 12)) as topic_share_sum,
-        {{ session_source_counts() }}
-    from shared
-    group by shop_id, date_day, topic_level, topic_code
+        set_days.shop_id,
+        set_days.date_day,
+        set_topics.topic_level,
+        set_topics.topic_code,
+        cast(sum(set_days.set_sessions) as bigint) as topic_sessions,
+        -- decimal times decimal: exact on every engine (Spark would cut the scale of decimal times bigint)
+        cast(sum(set_topics.topic_share * cast(set_days.set_sessions as decimal(18, 0))) as decimal(38, 12))
+            as topic_share_sum,
+        {{ session_source_sums('set_days') }}
+    from set_days
+    inner join set_topics on set_days.topic_set = set_topics.topic_set
+    group by set_days.shop_id, set_days.date_day, set_topics.topic_level, set_topics.topic_code
 )
 
 select
