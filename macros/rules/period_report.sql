@@ -3,7 +3,8 @@
   calendar month to date) as of every day, for every shop (grain 'shop') or shop and
   agent (grain 'agent'), from the first day with data to the latest day in the
   warehouse, each metric with its target and whether it is met. Rates come from the
-  summed facts (summed_facts_and_rates). Used by rpt_shop_periods and rpt_agent_periods.
+  summed facts (summed_facts_and_rates), the sums taken as differences of running sums.
+  Used by rpt_shop_periods and rpt_agent_periods.
 -#}
 {% macro period_report(grain) -%}
 {%- set keys = ['shop_id'] if grain == 'shop' else ['shop_id', 'agent_id'] -%}
@@ -62,7 +63,28 @@ periods as (
     {%- endfor %}
 ),
 
-summed as (
+-- each key's facts summed from its first day to each day: a period's facts are then the
+-- sums at its last day less those at the day before its first, two lookups instead of a
+-- range join over every day of every period (the facts are whole numbers, so exact)
+running as (
+    select
+        {%- for key in keys %}
+        as_of_days.{{ key }},
+        {%- endfor %}
+        as_of_days.as_of_date,
+        {%- for fact in facts %}
+        sum(coalesce(daily.{{ fact }}, 0)) over running_days as {{ fact }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from as_of_days
+    left join daily
+        on {% for key in keys %}as_of_days.{{ key }} = daily.{{ key }} and {% endfor %}as_of_days.as_of_date = daily.date_day
+    window running_days as (
+        partition by {% for key in keys %}as_of_days.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
+        order by as_of_days.as_of_date rows between unbounded preceding and current row
+    )
+),
+
+period_facts as (
     select
         {%- for key in keys %}
         periods.{{ key }},
@@ -70,13 +92,24 @@ summed as (
         periods.as_of_date,
         periods.period_name,
         periods.period_start_date,
-        {{ summed_facts_and_rates(grain) }}
+        {%- for fact in facts %}
+        period_end.{{ fact }} - coalesce(before_start.{{ fact }}, 0) as {{ fact }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from periods
-    left join daily
-        on {% for key in keys %}periods.{{ key }} = daily.{{ key }} and {% endfor %}daily.date_day
-        between periods.period_start_date and periods.as_of_date
-    group by {% for key in keys %}periods.{{ key }}, {% endfor %}periods.as_of_date, periods.period_name,
-        periods.period_start_date
+    inner join running as period_end
+        on {% for key in keys %}periods.{{ key }} = period_end.{{ key }} and {% endfor %}periods.as_of_date = period_end.as_of_date
+    left join running as before_start
+        on {% for key in keys %}periods.{{ key }} = before_start.{{ key }} and {% endfor %}before_start.as_of_date = {{ add_days('periods.period_start_date', -1) }}
+),
+
+summed as (
+    select
+        {{ keys | join(', ') }},
+        as_of_date,
+        period_name,
+        period_start_date,
+        {{ summed_facts_and_rates(grain, summed='{}') }}
+    from period_facts
 ),
 
 with_targets as (

@@ -3,23 +3,29 @@
   recomputed from the sums with the metric macros (never an average of daily rates).
 -#}
 
-{#- sum(fact) as fact for every additive fact, plus the period's rates. `grain` is shop or agent. -#}
-{% macro summed_facts_and_rates(grain='shop') -%}
+{#- sum(fact) as fact for every additive fact, plus the period's rates. `grain` is shop or
+    agent. `summed` says how a fact is summed, with {} for its name: `sum({})` over the
+    rows of a group (the default), or `{}` where the facts are already a period's sums. -#}
+{% macro summed_facts_and_rates(grain='shop', summed='sum({})') -%}
     {%- set count_column = 'consultations' if grain == 'shop' else 'assigned_sessions' -%}
-    coalesce(sum({{ count_column }}), 0) as {{ count_column }},
+    {%- set s = {} -%}
+    {%- for name in [count_column, 'unassigned_sessions'] + additive_fact_names() -%}
+        {%- do s.update({name: summed.replace('{}', name)}) -%}
+    {%- endfor -%}
+    coalesce({{ s[count_column] }}, 0) as {{ count_column }},
     {%- for name in additive_fact_names() %}
-    coalesce(sum({{ name }}), 0) as {{ name }},
+    coalesce({{ s[name] }}, 0) as {{ name }},
     {%- endfor %}
     {%- if grain == 'shop' %}
-    coalesce(sum(unassigned_sessions), 0) as unassigned_sessions,
-    {{ response_rate_24h('sum(smart_resolved_sessions)', 'sum(responded_within_24h_sessions)', 'sum(consultations)',
-        'sum(vacation_excluded_sessions)', 'sum(awaiting_response_sessions)') }} as response_rate_24h,
+    coalesce({{ s['unassigned_sessions'] }}, 0) as unassigned_sessions,
+    {{ response_rate_24h(s['smart_resolved_sessions'], s['responded_within_24h_sessions'], s['consultations'],
+        s['vacation_excluded_sessions'], s['awaiting_response_sessions']) }} as response_rate_24h,
     {%- else %}
-    {{ manual_response_rate_24h('sum(responded_within_24h_sessions)', 'sum(needs_manual_sessions)',
-        'sum(awaiting_response_sessions)') }} as manual_response_rate_24h,
+    {{ manual_response_rate_24h(s['responded_within_24h_sessions'], s['needs_manual_sessions'],
+        s['awaiting_response_sessions']) }} as manual_response_rate_24h,
     {%- endif %}
-    {{ satisfaction_rate('sum(satisfied_sessions)', 'sum(rated_sessions)') }} as satisfaction_rate,
-    {{ avg_first_response_seconds('sum(first_response_seconds_sum)', 'sum(first_response_sessions)') }}
+    {{ satisfaction_rate(s['satisfied_sessions'], s['rated_sessions']) }} as satisfaction_rate,
+    {{ avg_first_response_seconds(s['first_response_seconds_sum'], s['first_response_sessions']) }}
         as avg_first_response_seconds
 {%- endmacro %}
 
