@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from datetime import date
 from pathlib import Path
 
-import json
+import duckdb
 
 from service_analytics.bench import BenchResult, Step, export_for, format_result, history_for, measure, slowest_models
 from service_analytics.history import last_full_day
@@ -48,6 +50,19 @@ def test_history_for_the_incremental_day_is_cached_and_earlier(tmp_path: Path) -
     stamp = (history / "chat_messages.parquet").stat().st_mtime_ns
     assert history_for(export) == history and (history / "chat_messages.parquet").stat().st_mtime_ns == stamp
     assert last_full_day(history) < last_full_day(export)
+
+
+def test_last_full_day_is_never_the_bad_rows_far_future_day(tmp_path: Path) -> None:
+    # ten real days of ten messages, then bad rows: five dated 2099-01-01 (more than a
+    # tenth of a day, as in a year-long export) and two garbage timestamps
+    days = [f"2026-01-{day:02d}T10:00:00Z" for day in range(1, 11) for _ in range(10)]
+    sent_at = days + ["2099-01-01T00:00:00Z"] * 5 + ["yesterday", "2026-13-45T99:00:00Z"]
+    values = ", ".join(f"('{value}')" for value in sent_at)
+    with duckdb.connect() as connection:
+        connection.execute(
+            f"copy (select * from (values {values}) as t(sent_at)) to '{tmp_path / 'chat_messages.parquet'}' (format parquet)"
+        )
+    assert last_full_day(tmp_path) == date(2026, 1, 10)
 
 
 def test_bench_command_line_can_skip_the_incremental_day() -> None:

@@ -11,7 +11,8 @@ kept; CSV is rewritten with DuckDB, so quoting may differ from the original, val
 
 from __future__ import annotations
 
-from datetime import date
+import statistics
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -33,19 +34,25 @@ def table_file(folder: Path, table: RawTable) -> Path:
 
 
 def last_full_day(folder: Path) -> date:
-    """The export's last real day: the latest day (by the text of sent_at) with at least
-    a tenth of the average day's messages, so that the few far-future or garbage
-    timestamps of bad rows do not count as a day."""
+    """The export's last real day, by the text of sent_at: from the busiest day, the last
+    of the run of consecutive days that each hold at least a tenth of the median day's
+    messages. The few far-future or garbage timestamps of bad rows are then never a day,
+    however long the export (over a year, a tenth of an average day is no more than the
+    bad rows dated 2099-01-01)."""
     table = next(t for t in RAW_TABLES if t.name == "chat_messages")
     file = table_file(folder, table)
     with duckdb.connect() as connection:
-        (day,) = connection.execute(
-            "with days as (select try_cast(left(cast(sent_at as varchar), 10) as date) as day, count(*) as messages "
-            f"from {reader_sql(file)} group by 1) "
-            "select max(day) from days where day is not null and messages >= 0.1 * (select avg(messages) from days)"
-        ).fetchone() or (None,)
-    if not isinstance(day, date):
+        rows = connection.execute(
+            "select try_cast(left(cast(sent_at as varchar), 10) as date) as day, count(*) as messages "
+            f"from {reader_sql(file)} group by 1"
+        ).fetchall()
+    counts: dict[date, int] = {day: messages for day, messages in rows if isinstance(day, date)}
+    if not counts:
         raise ValueError(f"{file} has no day with messages")
+    enough = 0.1 * statistics.median(counts.values())
+    day = max(counts, key=lambda d: (counts[d], d))
+    while counts.get(day + timedelta(days=1), 0) >= enough:
+        day += timedelta(days=1)
     return day
 
 
