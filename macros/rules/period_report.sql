@@ -65,7 +65,9 @@ periods as (
 
 -- each key's facts summed from its first day to each day: a period's facts are then the
 -- sums at its last day less those at the day before its first, two lookups instead of a
--- range join over every day of every period (the facts are whole numbers, so exact)
+-- range join over every day of every period (the facts are whole numbers, so exact);
+-- bigint on every engine, as the daily counts are (a sum is DuckDB's hugeint, slow to
+-- scan for every reader of the report, and a type many BI drivers do not know)
 running as (
     select
         {%- for key in keys %}
@@ -73,7 +75,7 @@ running as (
         {%- endfor %}
         as_of_days.as_of_date,
         {%- for fact in facts %}
-        sum(coalesce(daily.{{ fact }}, 0)) over running_days as {{ fact }}{{ ',' if not loop.last }}
+        cast(sum(coalesce(daily.{{ fact }}, 0)) over running_days as bigint) as {{ fact }}{{ ',' if not loop.last }}
         {%- endfor %}
     from as_of_days
     left join daily

@@ -27,6 +27,15 @@ shop_topics as (
     select distinct
         shop_id,
         topic_level,
+        topic_code
+    from topic_days
+),
+
+-- names join last: the windows below then sort narrow rows (the dense spine is shops x
+-- topics x days, 13 million rows over a year at 10M messages)
+topic_names as (
+    select distinct
+        topic_level,
         topic_code,
         topic_l1_code,
         topic_l2_code,
@@ -44,10 +53,6 @@ spine as (
         shop_topics.shop_id,
         shop_topics.topic_level,
         shop_topics.topic_code,
-        shop_topics.topic_l1_code,
-        shop_topics.topic_l2_code,
-        shop_topics.topic_name,
-        shop_topics.topic_name_zh,
         shop_calendar.date_day
     from shop_topics
     inner join shop_calendar on shop_topics.shop_id = shop_calendar.shop_id
@@ -59,10 +64,6 @@ filled as (
         spine.date_day,
         spine.topic_level,
         spine.topic_code,
-        spine.topic_l1_code,
-        spine.topic_l2_code,
-        spine.topic_name,
-        spine.topic_name_zh,
         coalesce(topic_days.topic_sessions, 0) as topic_sessions
     from spine
     left join topic_days
@@ -97,22 +98,43 @@ averaged as (
         {{ safe_ratio('previous_7d_sessions', 'previous_7d_days') }} as avg_previous_7d_sessions,
         {{ safe_ratio('previous_28d_sessions', 'previous_28d_days') }} as avg_previous_28d_sessions
     from windowed
+),
+
+compared as (
+    select
+        shop_id,
+        date_day,
+        topic_level,
+        topic_code,
+        topic_sessions,
+        avg_previous_7d_sessions,
+        topic_sessions - avg_previous_7d_sessions as change_vs_7d,
+        {{ safe_ratio('topic_sessions - avg_previous_7d_sessions', 'avg_previous_7d_sessions') }}
+            as change_ratio_vs_7d,
+        avg_previous_28d_sessions,
+        topic_sessions - avg_previous_28d_sessions as change_vs_28d,
+        {{ safe_ratio('topic_sessions - avg_previous_28d_sessions', 'avg_previous_28d_sessions') }}
+            as change_ratio_vs_28d
+    from averaged
 )
 
 select
-    shop_id,
-    date_day,
-    topic_level,
-    topic_code,
-    topic_l1_code,
-    topic_l2_code,
-    topic_name,
-    topic_name_zh,
-    topic_sessions,
-    avg_previous_7d_sessions,
-    topic_sessions - avg_previous_7d_sessions as change_vs_7d,
-    {{ safe_ratio('topic_sessions - avg_previous_7d_sessions', 'avg_previous_7d_sessions') }} as change_ratio_vs_7d,
-    avg_previous_28d_sessions,
-    topic_sessions - avg_previous_28d_sessions as change_vs_28d,
-    {{ safe_ratio('topic_sessions - avg_previous_28d_sessions', 'avg_previous_28d_sessions') }} as change_ratio_vs_28d
-from averaged
+    compared.shop_id,
+    compared.date_day,
+    compared.topic_level,
+    compared.topic_code,
+    topic_names.topic_l1_code,
+    topic_names.topic_l2_code,
+    topic_names.topic_name,
+    topic_names.topic_name_zh,
+    compared.topic_sessions,
+    compared.avg_previous_7d_sessions,
+    compared.change_vs_7d,
+    compared.change_ratio_vs_7d,
+    compared.avg_previous_28d_sessions,
+    compared.change_vs_28d,
+    compared.change_ratio_vs_28d
+from compared
+inner join topic_names
+    on compared.topic_level = topic_names.topic_level
+        and compared.topic_code = topic_names.topic_code
