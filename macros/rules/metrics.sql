@@ -83,3 +83,18 @@
     sum({{ name }}) over {{ window_name }} as {{ name }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
+
+{#- `alias.column` for each column, comma-separated: a relation's key columns in a
+    select, group by or partition by. -#}
+{% macro qualified_columns(alias, columns) -%}
+    {%- for column in columns -%}
+        {{ alias }}.{{ column }}{{ ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- `left.column = right.column` for each column, joined by `and`: a join on key columns. -#}
+{% macro columns_match(left, right, columns) -%}
+    {%- for column in columns -%}
+        {{ left }}.{{ column }} = {{ right }}.{{ column }}{{ ' and ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}

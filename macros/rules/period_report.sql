@@ -42,9 +42,7 @@ calendar as (
 
 as_of_days as (
     select
-        {%- for key in keys %}
-        spans.{{ key }},
-        {%- endfor %}
+        {{ qualified_columns('spans', keys) }},
         calendar.date_day as as_of_date
     from spans
     inner join calendar
@@ -70,27 +68,23 @@ periods as (
 -- scan for every reader of the report, and a type many BI drivers do not know)
 running as (
     select
-        {%- for key in keys %}
-        as_of_days.{{ key }},
-        {%- endfor %}
+        {{ qualified_columns('as_of_days', keys) }},
         as_of_days.as_of_date,
         {%- for fact in facts %}
         cast(sum(coalesce(daily.{{ fact }}, 0)) over running_days as bigint) as {{ fact }}{{ ',' if not loop.last }}
         {%- endfor %}
     from as_of_days
     left join daily
-        on {% for key in keys %}as_of_days.{{ key }} = daily.{{ key }} and {% endfor %}as_of_days.as_of_date = daily.date_day
+        on {{ columns_match('as_of_days', 'daily', keys) }} and as_of_days.as_of_date = daily.date_day
     window running_days as (
-        partition by {% for key in keys %}as_of_days.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
+        partition by {{ qualified_columns('as_of_days', keys) }}
         order by as_of_days.as_of_date rows between unbounded preceding and current row
     )
 ),
 
 period_facts as (
     select
-        {%- for key in keys %}
-        periods.{{ key }},
-        {%- endfor %}
+        {{ qualified_columns('periods', keys) }},
         periods.as_of_date,
         periods.period_name,
         periods.period_start_date,
@@ -99,9 +93,10 @@ period_facts as (
         {%- endfor %}
     from periods
     inner join running as period_end
-        on {% for key in keys %}periods.{{ key }} = period_end.{{ key }} and {% endfor %}periods.as_of_date = period_end.as_of_date
+        on {{ columns_match('periods', 'period_end', keys) }} and periods.as_of_date = period_end.as_of_date
     left join running as before_start
-        on {% for key in keys %}periods.{{ key }} = before_start.{{ key }} and {% endfor %}before_start.as_of_date = {{ add_days('periods.period_start_date', -1) }}
+        on {{ columns_match('periods', 'before_start', keys) }}
+            and before_start.as_of_date = {{ add_days('periods.period_start_date', -1) }}
 ),
 
 summed as (

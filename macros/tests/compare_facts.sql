@@ -13,7 +13,7 @@
         coalesce(expected.{{ fact }}, 0) as expected_value
     from {{ actual }} as actual
     full outer join {{ expected }} as expected
-        on {% for key in keys %}actual.{{ key }} = expected.{{ key }}{{ ' and ' if not loop.last }}{% endfor %}
+        on {{ columns_match('actual', 'expected', keys) }}
     where coalesce(actual.{{ fact }}, 0) <> coalesce(expected.{{ fact }}, 0)
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}

@@ -42,9 +42,7 @@ calendar as (
 -- each period's days (a range join with the small calendar, then equality joins)
 period_days as (
     select
-        {%- for key in keys %}
-        periods.{{ key }},
-        {%- endfor %}
+        {{ qualified_columns('periods', keys) }},
         periods.as_of_date,
         periods.period_name,
         calendar.date_day
@@ -54,9 +52,7 @@ period_days as (
 
 days_summed as (
     select
-        {%- for key in keys %}
-        period_days.{{ key }},
-        {%- endfor %}
+        {{ qualified_columns('period_days', keys) }},
         period_days.as_of_date,
         period_days.period_name,
         {%- for fact in facts %}
@@ -64,8 +60,8 @@ days_summed as (
         {%- endfor %}
     from period_days
     inner join daily
-        on {% for key in keys %}period_days.{{ key }} = daily.{{ key }} and {% endfor %}period_days.date_day = daily.date_day
-    group by {% for key in keys %}period_days.{{ key }}, {% endfor %}period_days.as_of_date, period_days.period_name
+        on {{ columns_match('period_days', 'daily', keys) }} and period_days.date_day = daily.date_day
+    group by {{ qualified_columns('period_days', keys) }}, period_days.as_of_date, period_days.period_name
 )
 
 -- one join for all facts (compare_facts joins once per fact, over a large report)
@@ -77,7 +73,7 @@ select
     coalesce(periods.period_name, days_summed.period_name) as period_name
 from periods
 full outer join days_summed
-    on {% for key in keys %}periods.{{ key }} = days_summed.{{ key }} and {% endfor %}periods.as_of_date = days_summed.as_of_date
+    on {{ columns_match('periods', 'days_summed', keys) }} and periods.as_of_date = days_summed.as_of_date
         and periods.period_name = days_summed.period_name
 where
     {%- for fact in facts %}
