@@ -17,9 +17,9 @@ def project_root() -> Path:
 
 @pytest.fixture(scope="session")
 def small_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A generated export other than the bundled sample: 3 shops, 12 days."""
+    """A generated export other than the bundled sample: 3 shops, 40 days (longer than the days an incremental run rebuilds, D31)."""
     out = tmp_path_factory.mktemp("small_export")
-    generate(GenerateConfig(out=out, seed=3, shops=3, days=12, messages=4000))
+    generate(GenerateConfig(out=out, seed=3, shops=3, days=40, messages=6000))
     return out
 
 

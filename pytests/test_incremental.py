@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import csv
+import shutil
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -23,40 +25,88 @@ INCREMENTAL_MODELS = (
     "int_sessions__outcomes",
     "int_sessions__topics",
     "fct_sessions",
+    "fct_topic_daily",
+    "rpt_topic_hotspots",
+    "rpt_shop_periods",
+    "rpt_agent_periods",
+    "rpt_agent_rankings",
 )
 
 
-def test_daily_parts_built_incrementally_equal_a_full_refresh(small_export: Path, built: Path, tmp_path: Path) -> None:
+def _stamp(day: date, hour: int) -> str:
+    return f"{day.isoformat()}T{hour:02d}:00:00Z"
+
+
+def _with_late_changes(source: Path, dest: Path, last_day: date) -> Path:
+    """`source` plus two buyers whose sessions change long after they start (D31):
+    - B_LONG writes every 40 hours from 20 days before the last day to the last day: one
+      session, kept open, whose topic (a parcel) only arrives on the last day (in this
+      export that also changes its shop's set of topics: `other` leaves S0001);
+    - B_LATE_RATING is answered 6 days before the last day and rates on the last day,
+      within rating_window_days of the session's end."""
+    shutil.copytree(source, dest)
+    start = datetime.combine(last_day - timedelta(days=20), datetime.min.time()) + timedelta(hours=10)
+    messages = [
+        (f"M9000000{n:02d}", "S0001", "B_LONG", "buyer", "", "text",
+         (start + timedelta(hours=40 * n)).strftime("%Y-%m-%dT%H:%M:%SZ"), "hello again")
+        for n in range(12)
+    ]
+    messages.append(("M900000099", "S0001", "B_LONG", "buyer", "", "text", _stamp(last_day, 10), "where is my parcel"))
+    rated_day = last_day - timedelta(days=6)
+    messages += [
+        ("M900000101", "S0002", "B_LATE_RATING", "buyer", "", "text", _stamp(rated_day, 9), "hello"),
+        ("M900000102", "S0002", "B_LATE_RATING", "agent", "A000201", "text", _stamp(rated_day, 10), "hi, how can I help"),
+    ]
+    with (dest / "chat_messages.csv").open("a", newline="") as file:
+        csv.writer(file, lineterminator="\n").writerows(messages)
+    with (dest / "session_ratings.csv").open("a", newline="") as file:
+        csv.writer(file, lineterminator="\n").writerow(("R900000001", "S0002", "B_LATE_RATING", "1", _stamp(last_day, 12)))
+    return dest
+
+
+def test_daily_parts_built_incrementally_equal_a_full_refresh(small_export: Path, tmp_path: Path) -> None:
     last_day = last_full_day(small_export)
+    export = _with_late_changes(small_export, tmp_path / "export", last_day)
     parts = [tmp_path / "until_minus_3", tmp_path / "until_minus_1"]
-    write_history(small_export, parts[0], last_day - timedelta(days=3))
-    write_history(small_export, parts[1], last_day - timedelta(days=1))
-    first = run_dbt(BUILD, tmp_path, raw_data_dir=parts[0])
+    write_history(export, parts[0], last_day - timedelta(days=3))
+    write_history(export, parts[1], last_day - timedelta(days=1))
+    full_dir, incremental_dir = tmp_path / "full", tmp_path / "incremental"
+    full_build = run_dbt(BUILD, full_dir, raw_data_dir=export)
+    assert full_build.returncode == 0, full_build.output[-4000:]
+    first = run_dbt(BUILD, incremental_dir, raw_data_dir=parts[0])
     assert first.returncode == 0, first.output[-4000:]
-    sessions_before = query(tmp_path, "select count(*) from marts.fct_sessions")[0][0]
-    for export, command in ((parts[1], BUILD), (small_export, ["build"])):
+    sessions_before = query(incremental_dir, "select count(*) from marts.fct_sessions")[0][0]
+    for part, command in ((parts[1], BUILD), (export, ["build"])):
         # the last run is a whole `dbt build`: every data test (raw = clean + quarantined
         # + collapsed among them) runs on the incrementally built warehouse
-        later = run_dbt(command, tmp_path, raw_data_dir=export)
+        later = run_dbt(command, incremental_dir, raw_data_dir=part)
         assert later.returncode == 0, later.output[-4000:]
         for model in INCREMENTAL_MODELS:
             assert "OK created sql incremental model" in later.output and model in later.output
-    assert query(tmp_path, "select count(*) from marts.fct_sessions")[0][0] > sessions_before
-    incremental, full = _marts_fingerprint(tmp_path), _marts_fingerprint(built)
+    assert query(incremental_dir, "select count(*) from marts.fct_sessions")[0][0] > sessions_before
+    # the two buyers changed days before every day that each run rebuilds for all shops
+    assert query(
+        incremental_dir,
+        "select count(*) from marts.fct_sessions where buyer_key in (select buyer_key from staging.base_chat__messages "
+        f"where buyer_id in ('B_LONG', 'B_LATE_RATING')) and date_day < '{last_day - timedelta(days=13)}' "
+        "or rating_stars = 1 and date_day = "
+        f"'{last_day - timedelta(days=6)}' and shop_id = 'S0002'",
+    )[0][0] == 2
+    incremental, full = _marts_fingerprint(incremental_dir), _marts_fingerprint(full_dir)
     assert set(full) >= set(MARTS)
     for table in full:
         assert incremental[table] == full[table], f"{table} differs from a full refresh"
     for schema in ("staging", "intermediate"):
-        ours, theirs = _marts_fingerprint(tmp_path, schema), _marts_fingerprint(built, schema)
+        ours, theirs = _marts_fingerprint(incremental_dir, schema), _marts_fingerprint(full_dir, schema)
         assert theirs and set(ours) == set(theirs)
         for table in theirs:
             if table != "int_sessions__aggregated":  # high_water_mark_at is per pair's last run (D18)
                 assert ours[table] == theirs[table], f"{schema}.{table} differs from a full refresh"
 
     # --full-refresh always works, and gives the same marts again
-    refreshed = run_dbt([*BUILD, "--full-refresh"], tmp_path, raw_data_dir=small_export)
+    refreshed = run_dbt([*BUILD, "--full-refresh"], incremental_dir, raw_data_dir=export)
     assert refreshed.returncode == 0, refreshed.output[-4000:]
-    assert _marts_fingerprint(tmp_path) == full
+    assert _marts_fingerprint(incremental_dir) == full
 
 
 def test_lookback_shorter_than_the_session_timeout_is_refused(tmp_path: Path) -> None:

@@ -142,3 +142,112 @@
     true
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+  Daily marts and reports incremental by shop and day (decisions.md D31).
+
+  A session can change in a run only if something of it is at most
+  max(session_timeout_hours, response_window_hours, rating_window_days) before the run's
+  cutoff (D18), and the cutoff is at most incremental_lookback_hours before the latest
+  time already built. A mart's own latest day is a lower bound of that time (less a day
+  for time-zone offsets). So a run rebuilds, for every shop, the days from its floor
+  (the mart's latest day less rebuilt_days_back() days) on, and for a shop with a
+  session touched since the floor but started earlier (a session kept alive for days),
+  from that session's day on. The bound comes from the mart's own table, so a mart left
+  out of some runs rebuilds more, never less.
+-#}
+
+{#- How many days before a mart's latest day a run rebuilds for every shop. -#}
+{% macro rebuilt_days_back() -%}
+    {%- set seconds = (incremental_lookback_seconds() | float) + ([
+        session_timeout_seconds() | float,
+        response_window_seconds() | float,
+        rating_window_seconds() | float
+    ] | max) -%}
+    {{ return(((seconds / 86400) | round(0, 'ceil') | int) + 1) }}
+{%- endmacro %}
+
+{#- The first day every shop rebuilds: `date_column` of the mart's own table, latest less
+    rebuilt_days_back(); an empty table gives 1900-01-01. -#}
+{% macro rebuilt_floor_date(date_column) -%}
+    (
+        select coalesce(
+            {{ add_days('max(' ~ date_column ~ ')', -rebuilt_days_back()) }},
+            cast('1900-01-01' as date)
+        )
+        from {{ this }}
+    )
+{%- endmacro %}
+
+{#- The shops to rebuild from before the floor: the first day of their sessions touched
+    (a message, the end, or a rating's window from it) since the floor; and, if the mart
+    names one (meta rebuilt_whole_shops), the shops its macro lists, from their first day. -#}
+{% macro shops_rebuilt_before_floor(date_column) -%}
+    {%- set floor = rebuilt_floor_date(date_column) -%}
+    {%- set whole_shops = (config.get('meta') or {}).get('rebuilt_whole_shops') -%}
+    select
+        shop_id,
+        min(date_day) as first_rebuilt_date
+    from {{ ref('fct_sessions') }}
+    where date_day < {{ floor }}
+        and greatest(last_message_at, coalesce(session_ended_at, last_message_at)) >= cast({{ floor }} as timestamp)
+    group by shop_id
+    {%- if whole_shops %}
+    union all
+    select
+        shop_id,
+        cast('1900-01-01' as date) as first_rebuilt_date
+    from ({{ context[whole_shops]() }}) as whole_shops
+    {%- endif %}
+{%- endmacro %}
+
+{#- A condition that holds for the rows a run rebuilds (every row on full builds):
+    `shop` and `day` are the row's expressions, `date_column` the mart's own day column.
+    The models that call this carry a `-- depends_on:` line for fct_sessions. -#}
+{% macro is_rebuilt_shop_day(shop, day, date_column) -%}
+    {%- if is_incremental_run() -%}
+    ({{ day }} >= {{ rebuilt_floor_date(date_column) }} or exists (
+        select 1
+        from ({{ shops_rebuilt_before_floor(date_column) }}) as rebuilt_shops
+        where rebuilt_shops.shop_id = {{ shop }} and {{ day }} >= rebuilt_shops.first_rebuilt_date
+    ))
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The config of the marts incremental by shop and day: `date_column` is the mart's day
+    column; the strategy below deletes the rebuilt days and inserts the new rows. -#}
+{% macro shop_day_incremental_config(date_column, whole_shops=none) -%}
+    {{ return(adapter.dispatch('shop_day_incremental_config', 'service_analytics')(date_column, whole_shops)) }}
+{%- endmacro %}
+
+{#- `whole_shops`: the name of a macro selecting the shop_id of shops to rebuild whole,
+    for a mart with rows that depend on more than their own days. -#}
+{% macro default__shop_day_incremental_config(date_column, whole_shops) -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='rebuilt_shop_days',
+        on_schema_change='fail',
+        meta={'rebuilt_date_column': date_column, 'rebuilt_whole_shops': whole_shops}
+    ) }}
+{%- endmacro %}
+
+{#- Spark: rebuilt whole every run, as the other incremental models (D28). -#}
+{% macro spark__shop_day_incremental_config(date_column, whole_shops) -%}
+    {{ config(materialized='table', file_format='parquet') }}
+{%- endmacro %}
+
+{#- The incremental strategy `rebuilt_shop_days`: one delete of the rebuilt days (the
+    condition reads the table before the delete, in the same statement, as the model's
+    select did), then the insert. dbt finds it by its name. -#}
+{% macro get_incremental_rebuilt_shop_days_sql(arg_dict) -%}
+    {%- set date_column = config.get('meta')['rebuilt_date_column'] -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ arg_dict['target_relation'] }} as replaced_rows
+    where {{ is_rebuilt_shop_day('replaced_rows.shop_id', 'replaced_rows.' ~ date_column, date_column) }};
+
+    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
+    select {{ columns }}
+    from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}

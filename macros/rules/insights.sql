@@ -130,3 +130,23 @@
     {{ safe_ratio('human_satisfied_sessions', 'human_rated_sessions') }} as human_satisfaction_rate,
     {{ safe_ratio('human_replied_sessions', 'human_request_sessions') }} as human_reply_rate
 {%- endmacro %}
+
+{#- I3 on incremental runs (D31): the shops whose set of topics changed since the last
+    run. A topic's row runs from the shop's first day (zeros before the topic first
+    appears), so a new or vanished topic changes every day of its shop. -#}
+{% macro hotspot_shops_with_changed_topics() -%}
+    select coalesce(built_topics.shop_id, current_topics.shop_id) as shop_id
+    from (select distinct shop_id, topic_level, topic_code from {{ this }}) as built_topics
+    full outer join (
+        select distinct shop_id, topic_level, topic_code from {{ ref('fct_topic_daily') }}
+    ) as current_topics
+        on built_topics.shop_id = current_topics.shop_id
+            and built_topics.topic_level = current_topics.topic_level
+            and built_topics.topic_code = current_topics.topic_code
+    where built_topics.shop_id is null or current_topics.shop_id is null
+{%- endmacro %}
+
+{#- How many days before a day the I3 averages reach. -#}
+{% macro hotspot_reach_days() -%}
+    {{ return(28) }}
+{%- endmacro %}

@@ -4,7 +4,7 @@
   agent (grain 'agent'), from the first day with data to the latest day in the
   warehouse, each metric with its target and whether it is met. Rates come from the
   summed facts (summed_facts_and_rates), the sums taken as differences of running sums.
-  Used by rpt_shop_periods and rpt_agent_periods.
+  Used by rpt_shop_periods and rpt_agent_periods, incremental by shop and as-of day (D31).
 -#}
 {% macro period_report(grain) -%}
 {%- set keys = ['shop_id'] if grain == 'shop' else ['shop_id', 'agent_id'] -%}
@@ -40,6 +40,8 @@ calendar as (
     {{ date_series('(select min(first_date_day) from spans)', '(select max(last_date_day) from spans)') }}
 ),
 
+-- on incremental runs (D31) the days rebuilt and the days their periods reach back to:
+-- a period starts at most 30 days before its as-of day, and its sums need the day before
 as_of_days as (
     select
         {{ qualified_columns('spans', keys) }},
@@ -47,6 +49,15 @@ as_of_days as (
     from spans
     inner join calendar
         on calendar.date_day between spans.first_date_day and spans.last_date_day
+    where {{ is_rebuilt_shop_day('spans.shop_id', add_days('calendar.date_day', period_reach_days()), 'as_of_date') }}
+),
+
+rebuilt_as_of_days as (
+    select
+        {{ keys | join(', ') }},
+        as_of_date
+    from as_of_days as needed_days  -- noqa: AL05
+    where {{ is_rebuilt_shop_day('needed_days.shop_id', 'needed_days.as_of_date', 'as_of_date') }}
 ),
 
 periods as (
@@ -56,13 +67,14 @@ periods as (
         as_of_date,
         '{{ preset[0] }}' as period_name,
         {{ preset[1] }} as period_start_date
-    from as_of_days
+    from rebuilt_as_of_days
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 
--- each key's facts summed from its first day to each day: a period's facts are then the
--- sums at its last day less those at the day before its first, two lookups instead of a
+-- each key's facts summed from its first day (on incremental runs, its first day needed)
+-- to each day: a period's facts are then the sums at its last day less those at the day
+-- before its first, two lookups instead of a
 -- range join over every day of every period (the facts are whole numbers, so exact);
 -- bigint on every engine, as the daily counts are (a sum is DuckDB's hugeint, slow to
 -- scan for every reader of the report, and a type many BI drivers do not know)

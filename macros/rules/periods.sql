@@ -72,6 +72,12 @@
     select cast(generate_series(cast({{ start_date }} as date), cast({{ end_date }} as date), interval '1 day') as date) as date_day
 {%- endmacro %}
 
+{#- How many days before its as-of day a preset period's sums reach: the day before the
+    earliest start (a calendar month's first day, 30 days before its 31st). -#}
+{% macro period_reach_days() -%}
+    {{ return(31) }}
+{%- endmacro %}
+
 {#-
   The seller-centre presets as of a day (S6): (preset name, first day). The last day is
   the as-of day itself. Calendar week and month run from their first day to the as-of

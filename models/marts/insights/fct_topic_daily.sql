@@ -5,6 +5,7 @@
   of 1/n (topic_share_sum), so the shares of a level add up to the day's consultations.
   Sessions are counted per set of topics, each set worked out once (decisions.md D30).
 -#}
+{{ shop_day_incremental_config('date_day') }}
 with
 
 sessions as (
@@ -14,7 +15,8 @@ sessions as (
         date_day,
         smart_answer_messages,
         manual_reply_messages
-    from {{ ref('fct_sessions') }}
+    from {{ ref('fct_sessions') }} as all_sessions  -- noqa: AL05
+    where {{ is_rebuilt_shop_day('all_sessions.shop_id', 'all_sessions.date_day', 'date_day') }}
 ),
 
 session_topics as (

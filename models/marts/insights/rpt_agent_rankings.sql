@@ -6,6 +6,8 @@
 -#}
 {#- one window per (shop, day, period); spelt out in each rank() since Spark cannot add an order to a named window -#}
 {%- set period_agents = 'partition by shop_id, as_of_date, period_name' %}
+{{ shop_day_incremental_config('as_of_date') }}
+-- depends_on: {{ ref('fct_sessions') }}
 with
 
 agent_periods as (
@@ -20,7 +22,8 @@ agent_periods as (
         manual_response_rate_24h,
         avg_first_response_seconds,
         satisfaction_rate
-    from {{ ref('rpt_agent_periods') }}
+    from {{ ref('rpt_agent_periods') }} as all_agent_periods  -- noqa: AL05
+    where {{ is_rebuilt_shop_day('all_agent_periods.shop_id', 'all_agent_periods.as_of_date', 'as_of_date') }}
 ),
 
 ranked as (

@@ -4,6 +4,8 @@
   sessions of a topic count 0, from the shop's first day to the latest day in the
   warehouse; with fewer earlier days the average is over the days that exist.
 -#}
+{{ shop_day_incremental_config('date_day', whole_shops='hotspot_shops_with_changed_topics') }}
+-- depends_on: {{ ref('fct_sessions') }}
 with
 
 topic_days as (
@@ -48,6 +50,7 @@ shop_calendar as (
     {{ shop_calendar('shop_days') }}
 ),
 
+-- on incremental runs (D31) the days rebuilt and the days their averages reach back to
 spine as (
     select
         shop_topics.shop_id,
@@ -56,6 +59,9 @@ spine as (
         shop_calendar.date_day
     from shop_topics
     inner join shop_calendar on shop_topics.shop_id = shop_calendar.shop_id
+    where {{ is_rebuilt_shop_day(
+        'shop_calendar.shop_id', add_days('shop_calendar.date_day', hotspot_reach_days()), 'date_day'
+    ) }}
 ),
 
 filled as (
@@ -88,7 +94,7 @@ windowed as (
         ),
         previous_28 as (
             partition by shop_id, topic_level, topic_code order by date_day
-            rows between 28 preceding and 1 preceding
+            rows between {{ hotspot_reach_days() }} preceding and 1 preceding
         )
 ),
 
@@ -138,3 +144,4 @@ from compared
 inner join topic_names
     on compared.topic_level = topic_names.topic_level
         and compared.topic_code = topic_names.topic_code
+where {{ is_rebuilt_shop_day('compared.shop_id', 'compared.date_day', 'date_day') }}
