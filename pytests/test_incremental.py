@@ -30,6 +30,11 @@ INCREMENTAL_MODELS = (
     "rpt_shop_periods",
     "rpt_agent_periods",
     "rpt_agent_rankings",
+    "fct_shop_daily",
+    "fct_agent_daily",
+    "fct_shop_hourly",
+    "fct_response_time_buckets_daily",
+    "fct_rating_distribution_daily",
 )
 
 

@@ -40,24 +40,28 @@ calendar as (
     {{ date_series('(select min(first_date_day) from spans)', '(select max(last_date_day) from spans)') }}
 ),
 
--- on incremental runs (D31) the days rebuilt and the days their periods reach back to:
--- a period starts at most 30 days before its as-of day, and its sums need the day before
+-- on incremental runs (D31) the days rebuilt and the days their periods reach back to
+-- (a period starts at most 30 days before its as-of day, and its sums need the day
+-- before), chosen per shop and day before the agents multiply them
+needed_shop_days as (
+    select
+        shops.shop_id,
+        calendar.date_day,
+        {{ is_rebuilt_shop_day('shops.shop_id', 'calendar.date_day', 'as_of_date') }} as is_rebuilt
+    from (select distinct shop_id from spans) as shops
+    cross join calendar
+    where {{ is_rebuilt_shop_day('shops.shop_id', add_days('calendar.date_day', period_reach_days()), 'as_of_date') }}
+),
+
 as_of_days as (
     select
         {{ qualified_columns('spans', keys) }},
-        calendar.date_day as as_of_date
+        needed_shop_days.date_day as as_of_date,
+        needed_shop_days.is_rebuilt
     from spans
-    inner join calendar
-        on calendar.date_day between spans.first_date_day and spans.last_date_day
-    where {{ is_rebuilt_shop_day('spans.shop_id', add_days('calendar.date_day', period_reach_days()), 'as_of_date') }}
-),
-
-rebuilt_as_of_days as (
-    select
-        {{ keys | join(', ') }},
-        as_of_date
-    from as_of_days as needed_days  -- noqa: AL05
-    where {{ is_rebuilt_shop_day('needed_days.shop_id', 'needed_days.as_of_date', 'as_of_date') }}
+    inner join needed_shop_days
+        on spans.shop_id = needed_shop_days.shop_id
+            and needed_shop_days.date_day between spans.first_date_day and spans.last_date_day
 ),
 
 periods as (
@@ -67,7 +71,8 @@ periods as (
         as_of_date,
         '{{ preset[0] }}' as period_name,
         {{ preset[1] }} as period_start_date
-    from rebuilt_as_of_days
+    from as_of_days
+    where is_rebuilt
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),

@@ -1,4 +1,5 @@
 {#- S5, S6: one row per shop, agent and local day with at least one session attributed to the agent. -#}
+{{ shop_day_incremental_config('date_day') }}
 with
 
 sessions as (
@@ -12,8 +13,9 @@ sessions as (
         is_satisfied,
         first_manual_reply_at,
         first_response_seconds
-    from {{ ref('fct_sessions') }}
+    from {{ ref('fct_sessions') }} as all_sessions  -- noqa: AL05
     where assigned_agent_id is not null
+        and {{ is_rebuilt_shop_day('all_sessions.shop_id', 'all_sessions.date_day', 'date_day') }}
 ),
 
 daily as (

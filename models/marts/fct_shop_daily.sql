@@ -1,4 +1,5 @@
 {#- S6: one row per shop and local day with at least one session; counts and sums only, plus the day's own rates. -#}
+{{ shop_day_incremental_config('date_day') }}
 with
 
 sessions as (
@@ -12,7 +13,8 @@ sessions as (
         is_satisfied,
         first_manual_reply_at,
         first_response_seconds
-    from {{ ref('fct_sessions') }}
+    from {{ ref('fct_sessions') }} as all_sessions  -- noqa: AL05
+    where {{ is_rebuilt_shop_day('all_sessions.shop_id', 'all_sessions.date_day', 'date_day') }}
 ),
 
 daily as (

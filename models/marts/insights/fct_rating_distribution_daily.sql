@@ -4,6 +4,7 @@
   none), with the satisfied ones. Satisfaction by stars or by bucket is a sum over the
   other column.
 -#}
+{{ shop_day_incremental_config('date_day') }}
 with
 
 sessions as (
@@ -15,8 +16,9 @@ sessions as (
         first_response_seconds,
         rating_stars,
         is_satisfied
-    from {{ ref('fct_sessions') }}
+    from {{ ref('fct_sessions') }} as all_sessions  -- noqa: AL05
     where rating_stars is not null
+        and {{ is_rebuilt_shop_day('all_sessions.shop_id', 'all_sessions.date_day', 'date_day') }}
 ),
 
 buckets as (

@@ -4,6 +4,7 @@
   as counts so that any period and any set of agents add up. Buckets without sessions
   have no row.
 -#}
+{{ shop_day_incremental_config('date_day') }}
 with
 
 sessions as (
@@ -12,8 +13,9 @@ sessions as (
         assigned_agent_id,
         date_day,
         first_response_seconds
-    from {{ ref('fct_sessions') }}
+    from {{ ref('fct_sessions') }} as all_sessions  -- noqa: AL05
     where {{ has_first_response() }}
+        and {{ is_rebuilt_shop_day('all_sessions.shop_id', 'all_sessions.date_day', 'date_day') }}
 ),
 
 buckets as (

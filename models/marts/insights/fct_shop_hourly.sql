@@ -3,6 +3,7 @@
   started: consultations and first responses, the data of a weekday-by-hour heat map
   (sum any period by day_of_week and hour_of_day). Hours without sessions have no row.
 -#}
+{{ shop_day_incremental_config('date_day') }}
 with
 
 sessions as (
@@ -13,7 +14,8 @@ sessions as (
         is_vacation_excluded,
         first_manual_reply_at,
         first_response_seconds
-    from {{ ref('fct_sessions') }}
+    from {{ ref('fct_sessions') }} as all_sessions  -- noqa: AL05
+    where {{ is_rebuilt_shop_day('all_sessions.shop_id', 'all_sessions.date_day', 'date_day') }}
 ),
 
 shops as (

@@ -50,18 +50,28 @@ shop_calendar as (
     {{ shop_calendar('shop_days') }}
 ),
 
--- on incremental runs (D31) the days rebuilt and the days their averages reach back to
+-- on incremental runs (D31) the days rebuilt and the days their averages reach back to,
+-- chosen per shop and day before the topics multiply them
+needed_days as (
+    select
+        shop_id,
+        date_day,
+        {{ is_rebuilt_shop_day('shop_calendar.shop_id', 'shop_calendar.date_day', 'date_day') }} as is_rebuilt
+    from shop_calendar
+    where {{ is_rebuilt_shop_day(
+        'shop_calendar.shop_id', add_days('shop_calendar.date_day', hotspot_reach_days()), 'date_day'
+    ) }}
+),
+
 spine as (
     select
         shop_topics.shop_id,
         shop_topics.topic_level,
         shop_topics.topic_code,
-        shop_calendar.date_day
+        needed_days.date_day,
+        needed_days.is_rebuilt
     from shop_topics
-    inner join shop_calendar on shop_topics.shop_id = shop_calendar.shop_id
-    where {{ is_rebuilt_shop_day(
-        'shop_calendar.shop_id', add_days('shop_calendar.date_day', hotspot_reach_days()), 'date_day'
-    ) }}
+    inner join needed_days on shop_topics.shop_id = needed_days.shop_id
 ),
 
 filled as (
@@ -70,6 +80,7 @@ filled as (
         spine.date_day,
         spine.topic_level,
         spine.topic_code,
+        spine.is_rebuilt,
         coalesce(topic_days.topic_sessions, 0) as topic_sessions
     from spine
     left join topic_days
@@ -112,6 +123,7 @@ compared as (
         date_day,
         topic_level,
         topic_code,
+        is_rebuilt,
         topic_sessions,
         avg_previous_7d_sessions,
         topic_sessions - avg_previous_7d_sessions as change_vs_7d,
@@ -144,4 +156,4 @@ from compared
 inner join topic_names
     on compared.topic_level = topic_names.topic_level
         and compared.topic_code = topic_names.topic_code
-where {{ is_rebuilt_shop_day('compared.shop_id', 'compared.date_day', 'date_day') }}
+where compared.is_rebuilt
