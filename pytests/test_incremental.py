@@ -35,6 +35,9 @@ INCREMENTAL_MODELS = (
     "fct_shop_hourly",
     "fct_response_time_buckets_daily",
     "fct_rating_distribution_daily",
+    "rpt_smart_service_30d",
+    "fct_agent_workload_daily",
+    "rpt_first_response_percentiles",
 )
 
 
@@ -44,18 +47,33 @@ def _stamp(day: date, hour: int) -> str:
 
 def _with_late_changes(source: Path, dest: Path, last_day: date) -> Path:
     """`source` plus two buyers whose sessions change long after they start (D31):
-    - B_LONG writes every 40 hours from 20 days before the last day to the last day: one
-      session, kept open, whose topic (a parcel) only arrives on the last day (in this
+    - B_LONG writes every 40 hours from 20 days before the last day to the last day, and
+      an agent answers on the first day: one session, kept open, whose topic (a parcel)
+      only arrives on the last day (in this
       export that also changes its shop's set of topics: `other` leaves S0001);
     - B_LATE_RATING is answered 6 days before the last day and rates on the last day,
-      within rating_window_days of the session's end."""
+      within rating_window_days of the session's end;
+    - no human_requested event before the last 3 days, as if the platform began sending
+      them then (D23): the first runs have none, and the run that sees the first one
+      turns the request figures of every earlier day from null to counts."""
     shutil.copytree(source, dest)
+    events = dest / "chat_session_events.csv"
+    first_request_day = (last_day - timedelta(days=3)).isoformat()
+    events.write_text(
+        "".join(
+            line
+            for line in events.read_text().splitlines(keepends=True)
+            if ",human_requested," not in line or line.rsplit(",", 1)[-1][:10] >= first_request_day
+        )
+    )
     start = datetime.combine(last_day - timedelta(days=20), datetime.min.time()) + timedelta(hours=10)
     messages = [
         (f"M9000000{n:02d}", "S0001", "B_LONG", "buyer", "", "text",
          (start + timedelta(hours=40 * n)).strftime("%Y-%m-%dT%H:%M:%SZ"), "hello again")
         for n in range(12)
     ]
+    messages.append(("M900000098", "S0001", "B_LONG", "agent", "A000101", "text",
+                     (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"), "hello, how can I help"))
     messages.append(("M900000099", "S0001", "B_LONG", "buyer", "", "text", _stamp(last_day, 10), "where is my parcel"))
     rated_day = last_day - timedelta(days=6)
     messages += [

@@ -216,6 +216,19 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- A cheap condition, before a local day is known, that holds for every UTC time whose
+    local day a run may rebuild (a day of slack for time-zone offsets); every time on
+    full builds. -#}
+{% macro may_be_rebuilt_time(timestamp, date_column) -%}
+    {%- if is_incremental_run() -%}
+    {%- set first_day = '(select coalesce(min(first_rebuilt_date), ' ~ rebuilt_floor_date(date_column) ~ ') from ('
+        ~ shops_rebuilt_before_floor(date_column) ~ ') as rebuilt_shops)' -%}
+    {{ timestamp }} >= cast({{ add_days(first_day, -1) }} as timestamp)
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The config of the marts incremental by shop and day: `date_column` is the mart's day
     column; the strategy below deletes the rebuilt days and inserts the new rows. -#}
 {% macro shop_day_incremental_config(date_column, whole_shops=none) -%}

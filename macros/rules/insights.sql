@@ -150,3 +150,13 @@
 {% macro hotspot_reach_days() -%}
     {{ return(28) }}
 {%- endmacro %}
+
+{#- I8 on incremental runs (D31): every shop, when the export gained (or lost) its
+    human_requested events since the last run; the request parts of every day then
+    change from null to counts (or back). -#}
+{% macro smart_service_shops_with_changed_requests() -%}
+    select distinct shop_id
+    from {{ ref('fct_smart_service_daily') }}
+    where (select count(human_request_sessions) > 0 from {{ this }})
+        <> (select count(human_request_sessions) > 0 from {{ ref('fct_smart_service_daily') }})
+{%- endmacro %}

@@ -3,7 +3,10 @@
   (attributed and answered sessions, manual messages, active hours) and first responses
   against the region's target response time (metric_targets: target_first_response_seconds).
   A row exists when the agent had an attributed session or sent a manual reply that day.
+  Incremental by shop and day (D31): a changed message is dated within the lookback, so
+  its local day is one the run rebuilds anyway.
 -#}
+{{ shop_day_incremental_config('date_day') }}
 with
 
 sessions as (
@@ -14,8 +17,9 @@ sessions as (
         is_vacation_excluded,
         first_manual_reply_at,
         first_response_seconds
-    from {{ ref('fct_sessions') }}
+    from {{ ref('fct_sessions') }} as all_sessions  -- noqa: AL05
     where assigned_agent_id is not null
+        and {{ is_rebuilt_shop_day('all_sessions.shop_id', 'all_sessions.date_day', 'date_day') }}
 ),
 
 manual_replies as (
@@ -24,7 +28,7 @@ manual_replies as (
         agent_id,
         sent_at
     from {{ ref('stg_chat__messages') }}
-    where is_manual_reply
+    where is_manual_reply and {{ may_be_rebuilt_time('sent_at', 'date_day') }}
 ),
 
 shops as (
@@ -77,6 +81,16 @@ local_replies as (
     inner join shops on manual_replies.shop_id = shops.shop_id
 ),
 
+rebuilt_replies as (
+    select
+        shop_id,
+        agent_id,
+        date_day,
+        hour_of_day
+    from local_replies
+    where {{ is_rebuilt_shop_day('local_replies.shop_id', 'local_replies.date_day', 'date_day') }}
+),
+
 message_days as (
     select
         shop_id,
@@ -84,7 +98,7 @@ message_days as (
         date_day,
         count(*) as manual_messages,
         count(distinct hour_of_day) as active_hours
-    from local_replies
+    from rebuilt_replies
     group by shop_id, agent_id, date_day
 ),
 

@@ -3,6 +3,7 @@
   and local day (continuous percentile over the day's first-response sessions). They do not
   add up over days; a period's percentile comes from fct_sessions.
 -#}
+{{ shop_day_incremental_config('date_day') }}
 with
 
 sessions as (
@@ -10,8 +11,9 @@ sessions as (
         shop_id,
         date_day,
         first_response_seconds
-    from {{ ref('fct_sessions') }}
+    from {{ ref('fct_sessions') }} as all_sessions  -- noqa: AL05
     where {{ has_first_response() }}
+        and {{ is_rebuilt_shop_day('all_sessions.shop_id', 'all_sessions.date_day', 'date_day') }}
 ),
 
 daily as (

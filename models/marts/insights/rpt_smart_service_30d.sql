@@ -1,11 +1,14 @@
 {#-
   I8 (docs/service-insights.md): seed 004's figures over the 30 local days (var
   smart_service_window_days) ending on each day (rolling), per shop: the parts of
-  fct_smart_service_daily summed over the window, the rates recomputed from the sums. Days from the shop's first day to the latest day in the
-  warehouse; days without sessions add 0.
+  fct_smart_service_daily summed over the window, the rates recomputed from the sums. Days
+  from the shop's first day to the latest day in the warehouse; days without sessions add
+  0. Incremental by shop and day (D31).
 -#}
 {%- set parts = smart_service_part_names() %}
 {%- set window_days = smart_service_window_days() | int %}
+{{ shop_day_incremental_config('date_day', whole_shops='smart_service_shops_with_changed_requests') }}
+-- depends_on: {{ ref('fct_sessions') }}
 with
 
 daily as (
@@ -16,14 +19,25 @@ daily as (
     from {{ ref('fct_smart_service_daily') }}
 ),
 
-spine as (
+shop_days as (
     {{ shop_calendar('daily') }}
+),
+
+-- on incremental runs (D31) the days rebuilt and the days their windows reach back to
+spine as (
+    select
+        shop_id,
+        date_day,
+        {{ is_rebuilt_shop_day('shop_days.shop_id', 'shop_days.date_day', 'date_day') }} as is_rebuilt
+    from shop_days
+    where {{ is_rebuilt_shop_day('shop_days.shop_id', add_days('shop_days.date_day', window_days - 1), 'date_day') }}
 ),
 
 filled as (
     select
         spine.shop_id,
         spine.date_day,
+        spine.is_rebuilt,
         {{ smart_service_parts_filled('daily') }}
     from spine
     left join daily
@@ -35,6 +49,7 @@ rolling as (
     select
         shop_id,
         date_day,
+        is_rebuilt,
         {{ add_days('date_day', 1 - window_days) }} as window_start_date,
         {{ sum_each_over(parts, 'last_n_days') }}
     from filled
@@ -50,3 +65,4 @@ select
     {{ parts | join(', ') }},
     {{ smart_service_rates() }}
 from rolling
+where is_rebuilt
