@@ -159,4 +159,6 @@ select
     is_{{ metric }}_target_met{{ ',' if not loop.last }}
     {%- endfor %}
 from judged
+-- in day order: the days a run rebuilds are then the table's last row groups (D31)
+order by as_of_date
 {%- endmacro %}

@@ -136,3 +136,5 @@ select
     {{ safe_ratio('combined.within_target_sessions', 'combined.answered_sessions') }} as within_target_rate
 from combined
 left join targets on combined.shop_id = targets.shop_id
+-- in day order: the days a run rebuilds are then the table's last row groups (D31)
+order by combined.date_day

@@ -63,3 +63,5 @@ select
     rated_sessions,
     satisfied_sessions
 from daily
+-- in day order: the days a run rebuilds are then the table's last row groups (D31)
+order by date_day

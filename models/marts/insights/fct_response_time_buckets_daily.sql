@@ -66,3 +66,5 @@ select
     first_response_sessions,
     first_response_seconds_sum
 from daily
+-- in day order: the days a run rebuilds are then the table's last row groups (D31)
+order by date_day

@@ -59,3 +59,5 @@ select
     {{ avg_first_response_seconds('first_response_seconds_sum', 'first_response_sessions') }}
         as avg_first_response_seconds
 from hourly
+-- in day order: the days a run rebuilds are then the table's last row groups (D31)
+order by date_day

@@ -184,3 +184,5 @@ from daily
 inner join level_names
     on daily.topic_level = level_names.topic_level
         and daily.topic_code = level_names.topic_code
+-- in day order: the days a run rebuilds are then the table's last row groups (D31)
+order by daily.date_day

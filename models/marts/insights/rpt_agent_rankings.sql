@@ -54,3 +54,5 @@ select
     rank_by_avg_first_response_seconds,
     rank_by_satisfaction_rate
 from ranked
+-- in day order: the days a run rebuilds are then the table's last row groups (D31)
+order by as_of_date

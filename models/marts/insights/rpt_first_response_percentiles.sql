@@ -34,3 +34,5 @@ select
     median_first_response_seconds,
     p90_first_response_seconds
 from daily
+-- in day order: the days a run rebuilds are then the table's last row groups (D31)
+order by date_day

@@ -66,3 +66,5 @@ select
     {{ smart_service_rates() }}
 from rolling
 where is_rebuilt
+-- in day order: the days a run rebuilds are then the table's last row groups (D31)
+order by date_day
