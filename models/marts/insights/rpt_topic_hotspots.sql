@@ -157,5 +157,3 @@ inner join topic_names
     on compared.topic_level = topic_names.topic_level
         and compared.topic_code = topic_names.topic_code
 where compared.is_rebuilt
--- in day order: the days a run rebuilds are then the table's last row groups (D31)
-order by compared.date_day
