@@ -15,11 +15,21 @@ def project_root() -> Path:
     return ROOT
 
 
+# The generator's parameters of `small_export`: 40 days, longer than the 11 days an
+# incremental run rebuilds (D31), so that test_incremental.py sees days kept as well.
+SMALL_EXPORT: dict[str, int] = {"seed": 3, "shops": 3, "days": 40, "messages": 6000}
+
+
+@pytest.fixture(scope="session")
+def small_export_parameters() -> dict[str, int]:
+    return dict(SMALL_EXPORT)
+
+
 @pytest.fixture(scope="session")
 def small_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A generated export other than the bundled sample: 3 shops, 40 days (longer than the days an incremental run rebuilds, D31)."""
+    """A generated export other than the bundled sample (SMALL_EXPORT), as CSV."""
     out = tmp_path_factory.mktemp("small_export")
-    generate(GenerateConfig(out=out, seed=3, shops=3, days=40, messages=6000))
+    generate(GenerateConfig(out=out, **SMALL_EXPORT))
     return out
 
 

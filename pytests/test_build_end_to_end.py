@@ -81,9 +81,11 @@ def test_an_export_without_human_requests_gives_null_request_figures(tmp_path: P
         assert rows > 0 and request_rows == 0 and reply_rates == 0 and coverage_rows == rows, table
 
 
-def test_parquet_export_gives_the_same_marts(tmp_path: Path, built: Path) -> None:
+def test_parquet_export_gives_the_same_marts(
+    tmp_path: Path, built: Path, small_export_parameters: dict[str, int]
+) -> None:
     export = tmp_path / "parquet_export"
-    generate(GenerateConfig(out=export, seed=3, shops=3, days=12, messages=4000, fmt="parquet"))
+    generate(GenerateConfig(out=export, fmt="parquet", **small_export_parameters))
     workdir = tmp_path / "wh"
     result = run_dbt(["build", "--resource-type", "seed", "--resource-type", "model"], workdir, raw_data_dir=export)
     assert result.returncode == 0, result.output[-4000:]
