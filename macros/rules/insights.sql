@@ -79,7 +79,7 @@
     {%- for part in counted -%}
         {%- do parts.append([part[0], 'count(case when ' ~ part[1] ~ ' then 1 end)', part[2]]) -%}
     {%- endfor -%}
-    {%- do parts.append(['human_wait_seconds_sum', 'coalesce(sum(human_wait_seconds), 0)', true]) -%}
+    {%- do parts.append(['human_wait_seconds_sum', 'coalesce(' ~ sum_as_bigint('human_wait_seconds') ~ ', 0)', true]) -%}
     {{ return(parts) }}
 {%- endmacro %}
 

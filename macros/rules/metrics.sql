@@ -59,7 +59,14 @@
 {#- S6: the seconds of the first responses of a group of sessions, summed over the sessions
     counted in first_response_sessions (`condition`: that flag, when already computed). -#}
 {% macro first_response_seconds_sum(condition=none) -%}
-    coalesce(sum(case when {{ condition or has_first_response() }} then first_response_seconds end), 0)
+    coalesce({{ sum_as_bigint('case when ' ~ (condition or has_first_response()) ~ ' then first_response_seconds end') }}, 0)
+{%- endmacro %}
+
+{#- The sum of a whole-number fact as bigint on every engine, as counts are: DuckDB sums
+    bigints into a 128-bit hugeint (slow to scan, and a type many BI drivers do not
+    know), PostgreSQL into numeric. Seconds and counts of this warehouse fit in bigint. -#}
+{% macro sum_as_bigint(expression, over=none) -%}
+    cast(sum({{ expression }}){{ ' over ' ~ over if over }} as bigint)
 {%- endmacro %}
 
 {#- The S6 fact names that add up (for sums over periods and reconciliation tests). -#}
@@ -73,14 +80,14 @@
 {#- `sum(name) as name` for each name, comma-separated. -#}
 {% macro sum_each(names) -%}
     {%- for name in names -%}
-        sum({{ name }}) as {{ name }}{{ ', ' if not loop.last }}
+        {{ sum_as_bigint(name) }} as {{ name }}{{ ', ' if not loop.last }}
     {%- endfor -%}
 {%- endmacro %}
 
 {#- `sum(name) over window_name as name` for each name, comma-separated. -#}
 {% macro sum_each_over(names, window_name) -%}
     {%- for name in names %}
-    sum({{ name }}) over {{ window_name }} as {{ name }}{{ ',' if not loop.last }}
+    {{ sum_as_bigint(name, over=window_name) }} as {{ name }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
 

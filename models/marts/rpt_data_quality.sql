@@ -40,10 +40,10 @@ by_reason as (
         source_table,
         date_day,
         reason,
-        sum(raw_rows) as raw_rows,
+        {{ sum_as_bigint('raw_rows') }} as raw_rows,
         count(case when not is_quarantined then 1 end) as clean_rows,
         count(case when is_quarantined then 1 end) as quarantined_rows,
-        sum(collapsed_rows) as collapsed_rows
+        {{ sum_as_bigint('collapsed_rows') }} as collapsed_rows
     from checked_rows
     group by source_table, date_day, reason
 ),
@@ -52,7 +52,8 @@ with_day_totals as (
     select
         by_reason.*,
         coalesce(outside_sessions.outside_session_rows, 0) as outside_session_rows,
-        sum(by_reason.raw_rows) over (partition by by_reason.source_table, by_reason.date_day) as day_raw_rows
+        {{ sum_as_bigint('by_reason.raw_rows', over='(partition by by_reason.source_table, by_reason.date_day)') }}
+            as day_raw_rows
     from by_reason
     left join outside_sessions
         on by_reason.source_table = outside_sessions.source_table

@@ -51,7 +51,7 @@ daily as (
         bucket_order,
         bucket_label,
         count(*) as first_response_sessions,
-        sum(first_response_seconds) as first_response_seconds_sum
+        {{ sum_as_bigint('first_response_seconds') }} as first_response_seconds_sum
     from bucketed
     group by shop_id, agent_id, date_day, bucket_code, bucket_order, bucket_label
 )
