@@ -25,7 +25,7 @@
 {#- I2: the four source counts of a group of groups, summing the groups' counts. -#}
 {% macro session_source_sums(relation_alias) -%}
     {%- for source in session_sources() %}
-    cast(sum({{ relation_alias }}.{{ source }}_sessions) as bigint) as {{ source }}_sessions{{ ',' if not loop.last }}
+    {{ sum_as_bigint(relation_alias ~ '.' ~ source ~ '_sessions') }} as {{ source }}_sessions{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
 

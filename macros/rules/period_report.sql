@@ -7,12 +7,10 @@
   Used by rpt_shop_periods and rpt_agent_periods, incremental by shop and as-of day (D31).
 -#}
 {% macro period_report(grain) -%}
-{%- set keys = ['shop_id'] if grain == 'shop' else ['shop_id', 'agent_id'] -%}
-{%- set daily_model = 'fct_shop_daily' if grain == 'shop' else 'fct_agent_daily' -%}
-{%- set count_column = 'consultations' if grain == 'shop' else 'assigned_sessions' -%}
+{%- set keys = period_grain(grain).key_columns -%}
+{%- set facts = period_grain(grain).facts -%}
 {%- set rate_24h = 'response_rate_24h' if grain == 'shop' else 'manual_response_rate_24h' -%}
 {%- set metrics = [rate_24h, 'satisfaction_rate', 'avg_first_response_seconds'] -%}
-{%- set facts = [count_column] + additive_fact_names() + (['unassigned_sessions'] if grain == 'shop' else []) -%}
 with
 
 daily as (
@@ -20,7 +18,7 @@ daily as (
         {{ keys | join(', ') }},
         date_day,
         {{ facts | join(',\n        ') }}
-    from {{ ref(daily_model) }}
+    from {{ ref(period_grain(grain).daily_model) }}
 ),
 
 shop_targets as (
@@ -79,16 +77,14 @@ periods as (
 
 -- each key's facts summed from its first day (on incremental runs, its first day needed)
 -- to each day: a period's facts are then the sums at its last day less those at the day
--- before its first, two lookups instead of a
--- range join over every day of every period (the facts are whole numbers, so exact);
--- bigint on every engine, as the daily counts are (a sum is DuckDB's hugeint, slow to
--- scan for every reader of the report, and a type many BI drivers do not know)
+-- before its first, two lookups instead of a range join over every day of every period
+-- (the facts are whole numbers, so exact)
 running as (
     select
         {{ qualified_columns('as_of_days', keys) }},
         as_of_days.as_of_date,
         {%- for fact in facts %}
-        cast(sum(coalesce(daily.{{ fact }}, 0)) over running_days as bigint) as {{ fact }}{{ ',' if not loop.last }}
+        {{ sum_as_bigint('coalesce(daily.' ~ fact ~ ', 0)', over='running_days') }} as {{ fact }}{{ ',' if not loop.last }}
         {%- endfor %}
     from as_of_days
     left join daily

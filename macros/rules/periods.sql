@@ -3,11 +3,23 @@
   recomputed from the sums with the metric macros (never an average of daily rates).
 -#}
 
+{#- What the period reports and their checks key and sum at a `grain` (shop or agent):
+    the key columns, the daily mart, its count column and every fact that adds up. -#}
+{% macro period_grain(grain) -%}
+    {%- set count_column = 'consultations' if grain == 'shop' else 'assigned_sessions' -%}
+    {{ return({
+        'key_columns': ['shop_id'] if grain == 'shop' else ['shop_id', 'agent_id'],
+        'daily_model': 'fct_shop_daily' if grain == 'shop' else 'fct_agent_daily',
+        'count_column': count_column,
+        'facts': [count_column] + additive_fact_names() + (['unassigned_sessions'] if grain == 'shop' else []),
+    }) }}
+{%- endmacro %}
+
 {#- sum(fact) as fact for every additive fact, plus the period's rates. `grain` is shop or
     agent. `summed` says how a fact is summed, with {} for its name: `sum({})` over the
     rows of a group (the default), or `{}` where the facts are already a period's sums. -#}
 {% macro summed_facts_and_rates(grain='shop', summed='sum({})') -%}
-    {%- set count_column = 'consultations' if grain == 'shop' else 'assigned_sessions' -%}
+    {%- set count_column = period_grain(grain).count_column -%}
     {%- set s = {} -%}
     {%- for name in [count_column, 'unassigned_sessions'] + additive_fact_names() -%}
         {%- do s.update({name: summed.replace('{}', name)}) -%}

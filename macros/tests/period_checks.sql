@@ -9,9 +9,8 @@
   messages. The unit test of rpt_shop_periods pins the presets on every day of its input.
 -#}
 {% macro periods_sum_their_days(grain, edge_days=10) -%}
-{%- set keys = ['shop_id'] if grain == 'shop' else ['shop_id', 'agent_id'] -%}
-{%- set count_column = 'consultations' if grain == 'shop' else 'assigned_sessions' -%}
-{%- set facts = [count_column] + additive_fact_names() + (['unassigned_sessions'] if grain == 'shop' else []) -%}
+{%- set keys = period_grain(grain).key_columns -%}
+{%- set facts = period_grain(grain).facts -%}
 {%- set report = ref('rpt_shop_periods' if grain == 'shop' else 'rpt_agent_periods') -%}
 with
 
@@ -32,7 +31,7 @@ daily as (
         {{ keys | join(', ') }},
         date_day,
         {{ facts | join(', ') }}
-    from {{ ref('fct_shop_daily' if grain == 'shop' else 'fct_agent_daily') }}
+    from {{ ref(period_grain(grain).daily_model) }}
 ),
 
 calendar as (

@@ -155,7 +155,7 @@ daily as (
         set_days.date_day,
         set_topics.topic_level,
         set_topics.topic_code,
-        cast(sum(set_days.set_sessions) as bigint) as topic_sessions,
+        {{ sum_as_bigint('set_days.set_sessions') }} as topic_sessions,
         -- decimal times decimal: exact on every engine (Spark would cut the scale of decimal times bigint)
         cast(sum(set_topics.topic_share * cast(set_days.set_sessions as decimal(18, 0))) as decimal(38, 12))
             as topic_share_sum,
