@@ -216,6 +216,20 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The days a mart reads on a run, from `days` (a relation of shop_id and date_day):
+    each day that is rebuilt, and each day that a rebuilt day up to `reach_days` later
+    reads (a moving average, a rolling window, a period); `is_rebuilt` says which the
+    mart writes. Chosen per shop and day, before topics or agents multiply the days.
+    Every day on full builds. -#}
+{% macro rebuilt_days_with_reach(days, reach_days, date_column) -%}
+    select
+        reached_days.shop_id,
+        reached_days.date_day,
+        {{ is_rebuilt_shop_day('reached_days.shop_id', 'reached_days.date_day', date_column) }} as is_rebuilt
+    from {{ days }} as reached_days
+    where {{ is_rebuilt_shop_day('reached_days.shop_id', add_days('reached_days.date_day', reach_days), date_column) }}
+{%- endmacro %}
+
 {#- A cheap condition, before a local day is known, that holds for every UTC time whose
     local day a run may rebuild (a day of slack for time-zone offsets); every time on
     full builds. -#}

@@ -38,17 +38,18 @@ calendar as (
     {{ date_series('(select min(first_date_day) from spans)', '(select max(last_date_day) from spans)') }}
 ),
 
--- on incremental runs (D31) the days rebuilt and the days their periods reach back to
--- (a period starts at most 30 days before its as-of day, and its sums need the day
--- before), chosen per shop and day before the agents multiply them
-needed_shop_days as (
+shop_calendar as (
     select
         shops.shop_id,
-        calendar.date_day,
-        {{ is_rebuilt_shop_day('shops.shop_id', 'calendar.date_day', 'as_of_date') }} as is_rebuilt
+        calendar.date_day
     from (select distinct shop_id from spans) as shops
     cross join calendar
-    where {{ is_rebuilt_shop_day('shops.shop_id', add_days('calendar.date_day', period_reach_days()), 'as_of_date') }}
+),
+
+-- on incremental runs (D31) the days rebuilt and the days their periods reach back to
+-- (a period starts at most 30 days before its as-of day, and its sums need the day before)
+needed_shop_days as (
+    {{ rebuilt_days_with_reach('shop_calendar', period_reach_days(), 'as_of_date') }}
 ),
 
 as_of_days as (

@@ -25,12 +25,7 @@ shop_days as (
 
 -- on incremental runs (D31) the days rebuilt and the days their windows reach back to
 spine as (
-    select
-        shop_id,
-        date_day,
-        {{ is_rebuilt_shop_day('shop_days.shop_id', 'shop_days.date_day', 'date_day') }} as is_rebuilt
-    from shop_days
-    where {{ is_rebuilt_shop_day('shop_days.shop_id', add_days('shop_days.date_day', window_days - 1), 'date_day') }}
+    {{ rebuilt_days_with_reach('shop_days', window_days - 1, 'date_day') }}
 ),
 
 filled as (

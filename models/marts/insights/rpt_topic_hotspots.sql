@@ -50,17 +50,9 @@ shop_calendar as (
     {{ shop_calendar('shop_days') }}
 ),
 
--- on incremental runs (D31) the days rebuilt and the days their averages reach back to,
--- chosen per shop and day before the topics multiply them
+-- on incremental runs (D31) the days rebuilt and the days their averages reach back to
 needed_days as (
-    select
-        shop_id,
-        date_day,
-        {{ is_rebuilt_shop_day('shop_calendar.shop_id', 'shop_calendar.date_day', 'date_day') }} as is_rebuilt
-    from shop_calendar
-    where {{ is_rebuilt_shop_day(
-        'shop_calendar.shop_id', add_days('shop_calendar.date_day', hotspot_reach_days()), 'date_day'
-    ) }}
+    {{ rebuilt_days_with_reach('shop_calendar', hotspot_reach_days(), 'date_day') }}
 ),
 
 spine as (
