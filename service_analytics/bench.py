@@ -161,22 +161,42 @@ def run_bench(
         DBT_DUCKDB_MEMORY_LIMIT=memory,
         SERVICE_ANALYTICS_HASH_KEY=env.get("SERVICE_ANALYTICS_HASH_KEY", "benchmark-key"),
     )
+    def run(step_env: dict[str, str]) -> BenchResult:
+        return _run_steps(
+            BenchRun(bench_dir, export, step_env, shops, days, messages, fmt, incremental, target, memory, warehouse)
+        )
+
     if target == "postgres":
         from service_analytics import pg_server
 
         server = pg_server.start(settings=POSTGRES_BENCH_SETTINGS)
-        env.update(server.env())
         try:
-            return _run_steps(bench_dir, export, env, shops, days, messages, fmt, incremental, target, memory, warehouse)
+            return run({**env, **server.env()})
         finally:
             server.stop()
-    return _run_steps(bench_dir, export, env, shops, days, messages, fmt, incremental, target, memory, warehouse)
+    return run(env)
 
 
-def _run_steps(
-    bench_dir: Path, export: Path, env: dict[str, str], shops: int, days: int, messages: int, fmt: str,
-    incremental: bool, target: str, memory: str, warehouse: Path,
-) -> BenchResult:
+@dataclass(frozen=True)
+class BenchRun:
+    """What one benchmark run measures, and where: the export and its parameters, the
+    environment of every step (a server's variables included) and the warehouse it builds."""
+
+    bench_dir: Path
+    export: Path
+    env: dict[str, str]
+    shops: int
+    days: int
+    messages: int
+    fmt: str
+    incremental: bool
+    target: str
+    memory: str
+    warehouse: Path
+
+
+def _run_steps(run: BenchRun) -> BenchResult:
+    bench_dir, export, env, target, warehouse = run.bench_dir, run.export, run.env, run.target, run.warehouse
     dbt = venv_command("dbt")
     loader = venv_command("service-analytics")
     # Like a daily schedule, every run names the same export folder, whose contents grow
@@ -192,7 +212,7 @@ def _run_steps(
     load: Step | None = None
     # The incremental day: build every day but the last, then run again with the whole
     # export; then a full refresh of the whole export in the same warehouse, then the tests.
-    if incremental:
+    if run.incremental:
         history_dir = history_for(export)
         if on_server:
             measure("load history", [loader, "load", "--target", target, str(history_dir)], env)
@@ -204,7 +224,7 @@ def _run_steps(
         floor = measure("floor", [sys.executable, "-c", POSTGRES_FLOOR], env)
     else:
         messages_file = next(export.glob("chat_messages.*"))
-        floor = measure("floor", [sys.executable, "-c", FLOOR.format(memory=memory, reader=reader_sql(messages_file).replace('"', '\\"'))], env)
+        floor = measure("floor", [sys.executable, "-c", FLOOR.format(memory=run.memory, reader=reader_sql(messages_file).replace('"', '\\"'))], env)
     slowest: dict[str, list[tuple[str, float]]] = {}
     run_results = target_path / "run_results.json"
 
@@ -219,15 +239,15 @@ def _run_steps(
         incremental_day = profiled("incremental", [*build, *variables])
     models = profiled("models", [*build, "--full-refresh", *variables])
     tests = measure("tests", [dbt, "test", *variables], env)
-    sessions, raw_messages = _counts(target, warehouse, env) if models.returncode == 0 else (None, messages)
+    sessions, raw_messages = _counts(target, warehouse, env) if models.returncode == 0 else (None, run.messages)
     result = BenchResult(
         started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         machine=f"{platform.machine()}, {os.cpu_count()} cores, {_memory_gib():.0f} GiB, {platform.system()}",
         messages=int(raw_messages),
         sessions=sessions,
-        shops=shops,
-        days=days,
-        fmt=fmt,
+        shops=run.shops,
+        days=run.days,
+        fmt=run.fmt,
         floor=floor,
         models=models,
         tests=tests,
