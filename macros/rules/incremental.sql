@@ -265,26 +265,20 @@
 {%- endmacro %}
 
 {#- PostgreSQL runs a correlated EXISTS under an OR once per row, aggregating the sessions
-    each time (minutes for a 1M-message daily run). Two uncorrelated INs instead, which it
-    hashes once: the shops rebuilt whole, and every (shop, day) from a shop's first
-    rebuilt day to the floor. -#}
+    each time (minutes for a 1M-message daily run), and hashes an IN list under an OR only
+    when the list fits in work_mem. Instead, the shops' first rebuilt days become one
+    jsonb object, built once per statement, and each row looks its shop up in it. -#}
 {% macro postgres__is_rebuilt_shop_before_floor(shop, day, date_column) -%}
-    ({{ shop }} in (
-        select whole_shops.shop_id
-        from ({{ shops_rebuilt_before_floor(date_column) }}) as whole_shops
-        where whole_shops.first_rebuilt_date = {{ before_all_history_date() }}
-    ) or ({{ shop }}, {{ day }}) in (
-        select
-            rebuilt_shops.shop_id,
-            cast(rebuilt_days.rebuilt_day as date) as rebuilt_day
-        from ({{ shops_rebuilt_before_floor(date_column) }}) as rebuilt_shops
-        cross join lateral generate_series(
-            cast(rebuilt_shops.first_rebuilt_date as timestamp),
-            cast({{ rebuilt_floor_date(date_column) }} as timestamp),
-            interval '1 day'
-        ) as rebuilt_days (rebuilt_day)
-        where rebuilt_shops.first_rebuilt_date > {{ before_all_history_date() }}
-    ))
+    coalesce({{ day }} >= cast((
+        select jsonb_object_agg(first_days.shop_id, first_days.first_rebuilt_date)
+        from (
+            select
+                rebuilt_shops.shop_id,
+                min(rebuilt_shops.first_rebuilt_date) as first_rebuilt_date
+            from ({{ shops_rebuilt_before_floor(date_column) }}) as rebuilt_shops
+            group by rebuilt_shops.shop_id
+        ) as first_days
+    ) ->> {{ shop }} as date), false)
 {%- endmacro %}
 
 {#- The days a mart reads on a run, from `days` (a relation of shop_id and date_day):
