@@ -7,7 +7,6 @@
 {#- one window per (shop, day, period); spelt out in each rank() since Spark cannot add an order to a named window -#}
 {%- set period_agents = 'partition by shop_id, as_of_date, period_name' %}
 {{ shop_day_incremental_config('as_of_date') }}
--- depends_on: {{ ref('fct_sessions') }}
 with
 
 agent_periods as (

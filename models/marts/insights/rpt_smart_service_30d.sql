@@ -8,7 +8,6 @@
 {%- set parts = smart_service_part_names() %}
 {%- set window_days = smart_service_window_days() | int %}
 {{ shop_day_incremental_config('date_day', whole_shops='smart_service_shops_with_changed_requests') }}
--- depends_on: {{ ref('fct_sessions') }}
 with
 
 daily as (

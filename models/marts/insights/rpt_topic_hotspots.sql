@@ -5,7 +5,6 @@
   warehouse; with fewer earlier days the average is over the days that exist.
 -#}
 {{ shop_day_incremental_config('date_day', whole_shops='hotspot_shops_with_changed_topics') }}
--- depends_on: {{ ref('fct_sessions') }}
 with
 
 topic_days as (
