@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from service_analytics.check import check_export
+from service_analytics.check import check_export, csv_header, reader_sql
 from service_analytics.cli import main
 from service_analytics.generate import GenerateConfig, generate
 
@@ -41,7 +44,7 @@ def test_missing_file_is_named(copy: Path, capsys: pytest.CaptureFixture[str]) -
     (copy / "agents.csv").unlink()
     assert main(["check", str(copy)]) == 1
     out = capsys.readouterr().out
-    assert "agents.csv" in out and "agents.parquet" in out
+    assert "agents.csv" in out and "agents.csv.gz" in out and "agents.parquet" in out
 
 
 def test_zero_byte_file_is_named(copy: Path) -> None:
@@ -118,4 +121,145 @@ def test_unreadable_file_is_named(copy: Path) -> None:
     (copy / "agents.parquet").write_bytes(b"not a parquet file at all")
     problems = _problems(copy)
     assert len(problems) == 1
-    assert "agents.parquet cannot be read" in problems[0] and "complete, uncompressed UTF-8 CSV or Parquet" in problems[0]
+    assert "agents.parquet cannot be read" in problems[0] and "or a Parquet file" in problems[0]
+
+
+# issue 19: every valid export file reads, at any size
+
+AGENT_HEADER = ["agent_id", "shop_id", "agent_name", "role"]
+
+
+def _write_agents_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8", lineterminator: str = "\r\n") -> None:
+    """agents.csv as Python's csv module writes it (by default CRLF record ends, a line
+    break inside a field kept as it is)."""
+    with path.open("w", newline="", encoding=encoding) as handle:
+        writer = csv.writer(handle, lineterminator=lineterminator)
+        writer.writerow(AGENT_HEADER)
+        writer.writerows(rows)
+
+
+def test_crlf_file_with_line_feeds_inside_quoted_fields_is_read(copy: Path) -> None:
+    rows = [[f"A{i}", "S0001", f"Agent {i}\nsecond line" if i % 3 == 0 else f"Agent {i}", "agent"] for i in range(30)]
+    _write_agents_csv(copy / "agents.csv", rows)
+    assert b"\r\n" in (copy / "agents.csv").read_bytes() and b"0\nsecond" in (copy / "agents.csv").read_bytes()
+    reports = {r.table: r for r in check_export(copy)}
+    assert reports["agents"].ok, reports["agents"].problems
+    assert reports["agents"].rows == 30
+    assert not [note for note in reports["agents"].notes if "malformed" in note]
+
+
+def test_lf_file_with_crlf_inside_quoted_fields_is_read(copy: Path) -> None:
+    rows = [[f"A{i}", "S0001", f"Agent {i}\r\nsecond line" if i % 3 == 0 else f"Agent {i}", "agent"] for i in range(30)]
+    _write_agents_csv(copy / "agents.csv", rows, lineterminator="\n")
+    reports = {r.table: r for r in check_export(copy)}
+    assert reports["agents"].ok and reports["agents"].rows == 30
+
+
+def test_malformed_line_of_a_crlf_file_is_still_a_note(copy: Path) -> None:
+    rows = [[f"A{i}", "S0001", f"Agent {i}\nsecond line" if i % 3 == 0 else f"Agent {i}", "agent"] for i in range(30)]
+    _write_agents_csv(copy / "agents.csv", rows)
+    with (copy / "agents.csv").open("ab") as handle:
+        handle.write(b"A98,S0001,x,agent,one too many\r\n")
+    reports = {r.table: r for r in check_export(copy)}
+    malformed = [note for note in reports["agents"].notes if "malformed" in note]
+    # header, 30 records of which 10 span two lines: the bad record is the 32nd record
+    assert len(malformed) == 1 and malformed[0].startswith("line 32 is malformed"), malformed
+    assert reports["agents"].rows == 31
+
+
+def test_header_is_the_first_line_of_a_large_file(tmp_path: Path) -> None:
+    """The header probe reads line 1 by construction, not the first line a parallel scan
+    happens to return (with preserve_insertion_order false, as in profiles.yml)."""
+    big = tmp_path / "chat_messages.csv"
+    header = "message_id,shop_id,buyer_id,sender_role,agent_id,message_type,sent_at,content"
+    line = "M000000001,S0001,B0000001,buyer,,text,2026-10-01T00:00:00Z,Hello I ordered two and received one\r\n"
+    block = line * 10_000
+    with big.open("w", newline="", encoding="utf-8") as handle:
+        handle.write(header + "\r\n")
+        while handle.tell() < 300 * 1024 * 1024:
+            handle.write(block)
+    with duckdb.connect() as connection:
+        connection.execute("set preserve_insertion_order = false")
+        for _ in range(10):
+            assert csv_header(big, connection) == header.split(",")
+
+
+def test_gzip_file_is_read_like_the_csv(copy: Path) -> None:
+    plain = {r.table: r for r in check_export(copy)}["chat_messages"].rows
+    with (copy / "chat_messages.csv").open("rb") as source, gzip.open(copy / "chat_messages.csv.gz", "wb") as target:
+        shutil.copyfileobj(source, target)
+    (copy / "chat_messages.csv").unlink()
+    reports = {r.table: r for r in check_export(copy)}
+    assert reports["chat_messages"].ok and reports["chat_messages"].file == copy / "chat_messages.csv.gz"
+    assert plain and reports["chat_messages"].rows == plain
+
+
+def test_two_files_of_one_table_are_refused(copy: Path) -> None:
+    shutil.copyfile(copy / "agents.csv", copy / "agents.csv.gz.tmp")
+    with (copy / "agents.csv").open("rb") as source, gzip.open(copy / "agents.csv.gz", "wb") as target:
+        shutil.copyfileobj(source, target)
+    (copy / "agents.csv.gz.tmp").unlink()
+    problems = _problems(copy)
+    assert len(problems) == 1
+    assert "2 files for one table: agents.csv, agents.csv.gz" in problems[0] and "Keep exactly one" in problems[0]
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
+def test_latin1_and_utf16_files_read_with_the_encoding_setting(copy: Path, encoding: str, capsys: pytest.CaptureFixture[str]) -> None:
+    names = ["José Núñez", "Zoë Ångström", "Plain Name"]
+    for path in copy.glob("*.csv"):
+        text = path.read_bytes().decode("utf-8")
+        path.write_bytes(text.encode(encoding, errors="replace"))
+    _write_agents_csv(copy / "agents.csv", [[f"A{i}", "S0001", name, "agent"] for i, name in enumerate(names)], encoding)
+    reports = {r.table: r for r in check_export(copy, encoding)}
+    assert all(r.ok for r in reports.values()), [r.problems for r in reports.values()]
+    assert reports["agents"].rows == 3
+    with duckdb.connect() as connection:
+        read = connection.execute(f"select agent_name from {reader_sql(copy / 'agents.csv', encoding=encoding)}").fetchall()
+    assert sorted(name for (name,) in read) == sorted(names)
+    assert main(["check", str(copy), "--encoding", encoding]) == 0
+    # read as UTF-8 (the default), the same files are refused with the line to look at
+    assert main(["check", str(copy)]) == 1
+    assert "is not utf-8 text: line" in capsys.readouterr().out
+
+
+def test_gb18030_file_names_the_line_and_the_conversion(copy: Path) -> None:
+    rows = [[f"A{i}", "S0001", f"Agent {i}", "agent"] for i in range(10)]
+    rows[6][2] = "客服小王"  # the 8th line of the file (after the header and six rows)
+    _write_agents_csv(copy / "agents.csv", rows, encoding="gb18030")
+    problems = _problems(copy)
+    assert len(problems) == 1, problems
+    assert "agents.csv is not utf-8 text: line 8 (byte" in problems[0]
+    assert "iconv -f GB18030 -t UTF-8" in problems[0] and "service-analytics convert --from gb18030" in problems[0]
+    assert "Possible fixes" not in problems[0] and "ignore_errors" not in problems[0]
+
+
+def test_an_encoding_duckdb_cannot_read_is_named_once(copy: Path) -> None:
+    reports = check_export(copy, "gbk")
+    assert len(reports) == 1 and len(reports[0].problems) == 1
+    assert "raw_csv_encoding 'gbk' cannot be read here" in reports[0].problems[0]
+    assert "service-analytics convert --from gbk" in reports[0].problems[0]
+
+
+def test_convert_makes_a_gb18030_export_readable(copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for path in copy.glob("*.csv"):
+        path.write_bytes(path.read_bytes().decode("utf-8").encode("gb18030"))
+    rows = [[f"A{i}", "S0001", "客服小王\n第二行" if i == 2 else f"Agent {i}", "agent"] for i in range(5)]
+    _write_agents_csv(copy / "agents.csv", rows, encoding="gb18030")
+    assert main(["check", str(copy)]) == 1
+    original = (copy / "agents.csv").read_bytes()
+    out = tmp_path / "utf8"
+    assert main(["convert", str(copy), str(out), "--from", "gb18030"]) == 0
+    assert (copy / "agents.csv").read_bytes() == original
+    assert (out / "agents.csv").read_bytes() == original.decode("gb18030").encode("utf-8")
+    assert {p.name for p in out.iterdir()} == {p.name for p in copy.iterdir()}
+    capsys.readouterr()
+    assert main(["check", str(out)]) == 0
+
+
+def test_convert_names_the_line_it_cannot_decode(copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = [b"agent_id,shop_id,agent_name,role"] + [f"A{i},S0001,n{i},agent".encode() for i in range(5)]
+    lines[4] = b"A3,S0001,\xff\xfe,agent"  # not UTF-8
+    (copy / "agents.csv").write_bytes(b"\r\n".join(lines) + b"\r\n")
+    assert main(["convert", str(copy), str(tmp_path / "out"), "--from", "utf-8"]) == 1
+    assert "agents.csv is not utf-8 text: line 5" in capsys.readouterr().err

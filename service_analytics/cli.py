@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from service_analytics.check import check_export, first_line, format_reports
+from service_analytics.contract import CSV_ENCODING
 from service_analytics.generate import GenerateConfig, generate
 from service_analytics.load import TARGETS as SERVER_TARGETS
 from service_analytics.publish import DEFAULT_PUBLISHED, DEFAULT_WAREHOUSE, PublishError, publish
@@ -72,12 +73,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="check that an export folder can be built (files, readability, required columns)",
         description=(
             "Check an export folder before a build: every table of the raw contract is there as "
-            "<table>.csv or <table>.parquet, readable to the end, with every required column. "
-            "Bad rows are fine: the build quarantines them with a reason. Exit status 0 when "
-            "the export can be built, 1 when it cannot."
+            "one of <table>.csv, <table>.csv.gz or <table>.parquet, readable to the end, with every "
+            "required column. Bad rows are fine: the build quarantines them with a reason. Exit "
+            "status 0 when the export can be built, 1 when it cannot."
         ),
     )
     check.add_argument("folder", type=Path, metavar="DIR", help="the export folder")
+    check.add_argument(
+        "--encoding",
+        default=CSV_ENCODING,
+        help=f"text encoding of the CSV files, as var raw_csv_encoding: utf-8, utf-16 or latin-1 [{CSV_ENCODING}]",
+    )
+
+    conv = commands.add_parser(
+        "convert",
+        help="copy an export folder with its CSV files re-encoded as UTF-8 (e.g. from GBK/GB18030)",
+        description=(
+            "Copy every table file of an export folder into NEW_DIR, with the CSV files (.csv, .csv.gz) "
+            "decoded from --from and written as UTF-8; nothing else changes, Parquet files are copied. "
+            "For exports in an encoding the warehouse cannot read (it reads utf-8, utf-16, latin-1)."
+        ),
+    )
+    conv.add_argument("folder", type=Path, metavar="DIR", help="the export folder (left unchanged)")
+    conv.add_argument("out", type=Path, metavar="NEW_DIR", help="the folder to write the UTF-8 export to")
+    conv.add_argument("--from", dest="from_encoding", required=True, metavar="ENCODING",
+                      help="the encoding the CSV files are in, as Python names it (gb18030, gbk, big5, cp1252, ...)")
 
     pub = commands.add_parser(
         "publish",
@@ -248,9 +268,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         print(f"wrote {config.out} ({config.fmt}): {summary}")
     elif args.command == "check":
-        reports = check_export(args.folder)
+        reports = check_export(args.folder, args.encoding)
         print(format_reports(reports))
         return 0 if all(r.ok for r in reports) else 1
+    elif args.command == "convert":
+        from service_analytics.convert import ConvertError, convert_export
+
+        try:
+            converted = convert_export(args.folder, args.out, args.from_encoding,
+                                       progress=lambda text: print(text, file=sys.stderr))
+        except ConvertError as error:
+            print(f"service-analytics convert: {error}", file=sys.stderr)
+            return 1
+        transcoded = sum(f.transcoded for f in converted)
+        print(f"wrote {args.out}: {transcoded} CSV file(s) as UTF-8, {len(converted) - transcoded} copied; "
+              f"check it with: service-analytics check {args.out}")
     elif args.command == "bench":
         from service_analytics.bench import format_result, run_bench
 

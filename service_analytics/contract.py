@@ -38,6 +38,17 @@ def load_contract(project_file: Path = PROJECT_ROOT / "dbt_project.yml") -> tupl
 
 RAW_TABLES: tuple[RawTable, ...] = load_contract()
 TABLES_BY_NAME: dict[str, RawTable] = {t.name: t for t in RAW_TABLES}
-# The CSV dialect of exports as DuckDB read_csv options, the same the warehouse uses
-# (var raw_csv_dialect).
+# The CSV dialect of exports as DuckDB read_csv options, and their text encoding, the
+# same the warehouse uses (vars raw_csv_dialect and raw_csv_encoding).
 CSV_DIALECT: str = str(project_vars()["raw_csv_dialect"])
+CSV_ENCODING: str = str(project_vars()["raw_csv_encoding"])
+
+
+def raw_file_forms(table: str) -> tuple[str, ...]:
+    """The file names a raw table may have in an export folder (macro raw_file_forms)."""
+    return (f"{table}.csv", f"{table}.csv.gz", f"{table}.parquet")
+
+
+def is_csv(file: Path) -> bool:
+    """Whether an export file is CSV (plain or gzip-compressed) rather than Parquet."""
+    return file.name.endswith((".csv", ".csv.gz"))

@@ -5,8 +5,8 @@ then the whole export incrementally, and compare with a full refresh.
 Rows are split on the text of their own timestamp column (its first ten characters,
 `YYYY-MM-DD`): a row belongs to the history when that date is earlier than `before`.
 Rows whose timestamp is not a date (they are quarantined either way) go with the rest.
-The reference tables (shops, agents) are copied whole. The format (CSV or Parquet) is
-kept; CSV is rewritten with DuckDB, so quoting may differ from the original, values do not.
+The reference tables (shops, agents) are copied whole. The format (CSV, gzip CSV or Parquet)
+is kept; CSV is rewritten with DuckDB, so quoting may differ from the original, values do not.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-from service_analytics.check import csv_header, reader_sql, sql_literal
-from service_analytics.contract import RAW_TABLES, RawTable
+from service_analytics.check import csv_header, reader_sql, sql_literal, table_files
+from service_analytics.contract import RAW_TABLES, RawTable, is_csv, raw_file_forms
 
 
 def time_column(table: RawTable) -> str | None:
@@ -27,10 +27,13 @@ def time_column(table: RawTable) -> str | None:
 
 
 def table_file(folder: Path, table: RawTable) -> Path:
-    for suffix in (".csv", ".parquet"):
-        if (folder / f"{table.name}{suffix}").is_file():
-            return folder / f"{table.name}{suffix}"
-    raise FileNotFoundError(f"{folder} has no {table.name}.csv or {table.name}.parquet")
+    """The one file of a raw table in an export folder (.csv, .csv.gz or .parquet)."""
+    present = table_files(folder, table.name)
+    if len(present) != 1:
+        raise FileNotFoundError(
+            f"{folder} must hold exactly one of {', '.join(raw_file_forms(table.name))}; it has {len(present)}"
+        )
+    return present[0]
 
 
 def last_full_day(folder: Path) -> date:
@@ -63,19 +66,20 @@ def write_history(source: Path, dest: Path, before: date) -> dict[str, int]:
     with duckdb.connect() as connection:
         for table in RAW_TABLES:
             file = table_file(source, table)
-            header = csv_header(file, connection) if file.suffix == ".csv" else None
+            header = csv_header(file, connection) if is_csv(file) else None
             column = time_column(table)
             where = ""
             if column is not None and (header is None or column in header):
                 day = f"left(trim(cast({column} as varchar)), 10)"
                 where = f"where {day} similar to '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}' and {day} < '{before.isoformat()}'"
             target = dest / file.name
-            options = "format parquet" if file.suffix == ".parquet" else "format csv, header true"
+            # a .csv.gz target is written gzip-compressed (DuckDB compresses by extension)
+            options = "format csv, header true" if is_csv(file) else "format parquet"
             connection.execute(
                 f"copy (select * from {reader_sql(file, header)} {where}) to {sql_literal(str(target))} ({options})"
             )
             (count,) = connection.execute(
-                f"select count(*) from {reader_sql(target, csv_header(target, connection) if target.suffix == '.csv' else None)}"
+                f"select count(*) from {reader_sql(target, csv_header(target, connection) if is_csv(target) else None)}"
             ).fetchone() or (0,)
             written[table.name] = int(count)
     return written

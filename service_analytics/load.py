@@ -42,7 +42,7 @@ class LoadedTable:
 def staged_export(folder: Path, scratch: Path, env: Mapping[str, str] | None = None) -> Path:
     """A DuckDB file whose `raw` schema reads `folder` as the DuckDB target does."""
     if not folder.is_dir():
-        raise LoadError(f"{folder} is not a folder: give the folder of an export (<table>.csv or .parquet)")
+        raise LoadError(f"{folder} is not a folder: give the folder of an export (<table>.csv, .csv.gz or .parquet)")
     database = scratch / "raw_export.duckdb"
     run_env = workdir_env(scratch, database, "duckdb", {**os.environ, **(env or {})})
     # parsing the project needs the key; this operation reads no buyer and hashes nothing

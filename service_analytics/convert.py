@@ -1,0 +1,94 @@
+"""`service-analytics convert DIR NEW_DIR --from ENCODING`: an export folder as UTF-8.
+
+DuckDB reads CSV files in UTF-8, UTF-16 and Latin-1 only (other encodings need an
+extension these machines cannot download). This rewrites every table file of an export
+in another encoding, GBK/GB18030 first of all, as UTF-8 with Python's codecs: the bytes
+are decoded and encoded again, nothing else changes (quoting, line ends and a gzip
+compression stay as they were; Parquet files are copied). A byte sequence that is not
+valid in the encoding stops the conversion, naming the file, line and byte.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from service_analytics.check import table_files
+from service_analytics.contract import RAW_TABLES, is_csv
+
+CHUNK_BYTES = 1 << 20
+
+
+class ConvertError(RuntimeError):
+    """The export cannot be converted; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ConvertedFile:
+    source: Path
+    target: Path
+    transcoded: bool
+
+
+def _open_binary(path: Path, mode: str) -> BinaryIO:
+    if path.name.endswith(".gz"):
+        return gzip.open(path, mode)  # type: ignore[return-value]
+    return path.open(mode)  # type: ignore[return-value]
+
+
+def transcode(source: Path, target: Path, from_encoding: str) -> None:
+    """Write `source` (text in `from_encoding`) to `target` as UTF-8, chunk by chunk."""
+    decoder = codecs.getincrementaldecoder(from_encoding)(errors="strict")
+    offset = 0
+    lines_before = 0
+    with _open_binary(source, "rb") as reader, _open_binary(target, "wb") as writer:
+        while True:
+            chunk = reader.read(CHUNK_BYTES)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as error:
+                start = max(0, min(error.start, len(chunk)))
+                line = lines_before + chunk[:start].count(b"\n") + 1
+                raise ConvertError(
+                    f"{source} is not {from_encoding} text: line {line} (byte {offset + start}) cannot be decoded "
+                    f"({error.reason}); check the encoding the export was written in"
+                ) from None
+            writer.write(text.encode("utf-8"))
+            if not chunk:
+                return
+            offset += len(chunk)
+            lines_before += chunk.count(b"\n")
+
+
+def convert_export(
+    source: Path, dest: Path, from_encoding: str, progress: Callable[[str], None] | None = None
+) -> list[ConvertedFile]:
+    """Convert every table file of the export in `source` into `dest` (created if needed)."""
+    say = progress or (lambda _: None)
+    try:
+        codec = codecs.lookup(from_encoding)
+    except LookupError:
+        raise ConvertError(f"unknown encoding {from_encoding!r}: give one Python knows, e.g. gb18030, gbk, big5, cp1252") from None
+    if not source.is_dir():
+        raise ConvertError(f"{source} is not a folder: give the folder of an export")
+    if dest.exists() and dest.resolve() == source.resolve():
+        raise ConvertError("NEW_DIR must be another folder than DIR: the originals are kept")
+    dest.mkdir(parents=True, exist_ok=True)
+    converted: list[ConvertedFile] = []
+    for table in RAW_TABLES:
+        for file in table_files(source, table.name):
+            target = dest / file.name
+            if is_csv(file):
+                say(f"{file.name}: {codec.name} -> utf-8")
+                transcode(file, target, codec.name)
+            else:
+                shutil.copyfile(file, target)
+            converted.append(ConvertedFile(file, target, is_csv(file)))
+    if not converted:
+        raise ConvertError(f"{source} holds no table file of the raw contract (<table>.csv, .csv.gz or .parquet)")
+    return converted
