@@ -110,3 +110,14 @@ def test_cli_help_explains_each_option(capsys: pytest.CaptureFixture[str]) -> No
     text = capsys.readouterr().out
     for option in ("--out", "--seed", "--shops", "--days", "--messages", "--format"):
         assert option in text
+
+
+def test_csv_records_end_with_crlf_and_messages_keep_bare_line_feeds(export: Path) -> None:
+    """The shape Python's csv module and many real exports write (issue 19): CRLF record
+    ends, a line break inside a message a lone LF inside its quoted field."""
+    data = (export / "chat_messages.csv").read_bytes()
+    header = next(t for t in RAW_TABLES if t.name == "chat_messages").columns
+    assert data.startswith(",".join(header).encode() + b"\r\n")
+    assert data.count(b"\n") > data.count(b"\r\n")  # some LFs are not record ends
+    multiline = [m["content"] for m in _rows(export, "chat_messages") if "\n" in m["content"]]
+    assert multiline and all("\r" not in text for text in multiline)

@@ -28,7 +28,7 @@ from types import TracebackType
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from service_analytics.contract import RAW_TABLES, TABLES_BY_NAME
+from service_analytics.contract import RAW_TABLES, TABLES_BY_NAME, raw_file_forms
 
 REGIONS: tuple[tuple[str, str], ...] = (
     ("GB", "Europe/London"),
@@ -101,11 +101,13 @@ class RowWriter(Protocol):
 
 
 class CsvRowWriter:
-    """One table as `<name>.csv`: UTF-8, header row, RFC 4180 quoting."""
+    """One table as `<name>.csv`: UTF-8, header row, RFC 4180 quoting and CRLF record ends,
+    as Python's csv module writes by default; a line break inside a message stays a bare
+    LF inside its quoted field, the shape many real exports have."""
 
     def __init__(self, path: Path, columns: Sequence[str]) -> None:
         self._file = path.open("w", newline="", encoding="utf-8")
-        self._writer = csv.writer(self._file, lineterminator="\n")
+        self._writer = csv.writer(self._file, lineterminator="\r\n")
         self._writer.writerow(columns)
 
     def write(self, row: Sequence[str]) -> None:
@@ -187,12 +189,9 @@ class Export:
         out.mkdir(parents=True, exist_ok=True)
         writer_class: type[CsvRowWriter] | type[ParquetRowWriter]
         writer_class = CsvRowWriter if fmt == "csv" else ParquetRowWriter
-        for stale in out.glob("*.csv"):
-            if stale.stem in TABLES_BY_NAME:
-                stale.unlink()
-        for stale in out.glob("*.parquet"):
-            if stale.stem in TABLES_BY_NAME:
-                stale.unlink()
+        for table in TABLES_BY_NAME:
+            for stale in raw_file_forms(table):
+                (out / stale).unlink(missing_ok=True)
         self.writers: dict[str, RowWriter] = {
             t.name: writer_class(out / f"{t.name}.{fmt}", t.columns) for t in RAW_TABLES
         }
