@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import shutil
 from pathlib import Path
 
@@ -279,8 +281,142 @@ def test_malformed_line_is_quarantined_with_its_line_number(
 def test_malformed_line_stops_the_build_when_validation_is_off(tmp_path: Path, small_export: Path) -> None:
     export = tmp_path / "export"
     shutil.copytree(small_export, export)
-    with (export / "agents.csv").open("a", encoding="utf-8") as agents:
-        agents.write("A98,S0001,x,agent,one too many\n")
+    # with the file's own record end (the generator writes CRLF)
+    with (export / "agents.csv").open("a", encoding="utf-8", newline="") as agents:
+        agents.write("A98,S0001,x,agent,one too many\r\n")
     result = run_dbt(["build"], tmp_path, raw_data_dir=export, extra_vars={"validate_raw_csv": False})
     assert result.returncode != 0
     assert "A98,S0001,x,agent,one too many" in result.output and "Traceback" not in result.output
+
+
+# issue 19: every valid export file reads, at any size
+
+
+def _multiline_contents(path: Path) -> int:
+    """Messages whose content holds a line break, by Python's own CSV reader."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", newline="", encoding="utf-8") as handle:
+        return sum("\n" in row["content"] for row in csv.DictReader(handle))
+
+
+def test_crlf_and_gzip_export_with_multiline_messages_builds_the_same_marts(
+    tmp_path: Path, small_export: Path, built: Path
+) -> None:
+    """CRLF record ends with bare line feeds inside quoted messages (as Python's csv module
+    writes; the generator does too) and gzip-compressed tables read like plain CSV."""
+    export = tmp_path / "export"
+    shutil.copytree(small_export, export)
+    assert b"\r\n" in (export / "chat_messages.csv").read_bytes()
+    expected_multiline = _multiline_contents(export / "chat_messages.csv")
+    assert expected_multiline > 0
+    for table in ("chat_messages", "session_ratings"):
+        with (export / f"{table}.csv").open("rb") as source, gzip.open(export / f"{table}.csv.gz", "wb") as target:
+            shutil.copyfileobj(source, target)
+        (export / f"{table}.csv").unlink()
+    result = run_dbt(["build"], tmp_path / "wh", raw_data_dir=export)
+    assert result.returncode == 0, result.output[-4000:]
+    (multiline,) = query(tmp_path / "wh", "select count(*) from staging.base_chat__messages where content like '%' || chr(10) || '%'")[0]
+    assert multiline == expected_multiline
+    (carriage_returns,) = query(tmp_path / "wh", "select count(*) from raw.chat_messages where content like '%' || chr(13) || '%'")[0]
+    assert carriage_returns == 0
+    sql = "select * from marts.fct_shop_daily order by shop_id, date_day"
+    assert query(tmp_path / "wh", sql) == query(built, sql)
+
+
+def test_header_of_a_large_file_is_its_first_line_in_every_run(tmp_path: Path, small_export: Path) -> None:
+    """The header probe reads line 1 by construction: registering a multi-hundred-MB
+    chat_messages.csv with preserve_insertion_order false (profiles.yml) never takes a
+    data line for the header."""
+    export = tmp_path / "export"
+    shutil.copytree(small_export, export)
+    header = "message_id,shop_id,buyer_id,sender_role,agent_id,message_type,sent_at,content\r\n"
+    line = "M000000001,S0001,B0000001,buyer,,text,2026-10-01T00:00:00Z,Hello I ordered two and received one\r\n"
+    block_lines = 10_000
+    blocks = 0
+    with (export / "chat_messages.csv").open("w", newline="", encoding="utf-8") as handle:
+        handle.write(header)
+        while handle.tell() < 300 * 1024 * 1024:
+            handle.write(line * block_lines)
+            blocks += 1
+    for run in range(3):
+        result = run_dbt(["run-operation", "register_raw_export"], tmp_path / "wh", raw_data_dir=export)
+        assert result.returncode == 0, f"run {run + 1}: {result.output[-2000:]}"
+    (rows, ids) = query(tmp_path / "wh", "select count(*), count(distinct message_id) from raw.chat_messages")[0]
+    assert (rows, ids) == (blocks * block_lines, 1)
+
+
+def test_gb18030_export_stops_before_any_model_with_the_conversion_to_run(tmp_path: Path, small_export: Path) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(small_export, export)
+    messages = export / "chat_messages.csv"
+    messages.write_bytes(messages.read_bytes().decode("utf-8").encode("gb18030"))
+    first_bad = next(
+        number for number, line in enumerate(messages.read_bytes().split(b"\n"), start=1)
+        if not _decodes(line)
+    )
+    result = run_dbt(["build"], tmp_path / "wh", raw_data_dir=export)
+    assert result.returncode != 0
+    assert f"chat_messages.csv is not utf-8 text: line {first_bad} (byte" in result.output
+    assert "iconv -f GB18030 -t UTF-8" in result.output and "service-analytics convert --from gb18030" in result.output
+    assert "Possible fixes" not in result.output and "ignore_errors" not in result.output
+    assert "Traceback" not in result.output and "OK created" not in result.output
+
+
+def _decodes(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def test_utf16_export_builds_the_same_marts_with_raw_csv_encoding(tmp_path: Path, small_export: Path, built: Path) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(small_export, export)
+    for path in export.glob("*.csv"):
+        path.write_bytes(path.read_bytes().decode("utf-8").encode("utf-16"))
+    result = run_dbt(["build", "--resource-type", "seed", "--resource-type", "model"], tmp_path / "wh",
+                     raw_data_dir=export, extra_vars={"raw_csv_encoding": "utf-16"})
+    assert result.returncode == 0, result.output[-4000:]
+    sql = "select * from marts.fct_shop_daily order by shop_id, date_day"
+    assert query(tmp_path / "wh", sql) == query(built, sql)
+
+
+def test_latin1_export_reads_with_raw_csv_encoding(tmp_path: Path, small_export: Path) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(small_export, export)
+    for path in export.glob("*.csv"):
+        path.write_bytes(path.read_bytes().decode("utf-8").encode("latin-1", errors="replace"))
+    names = {"A000101": "José Núñez", "A000102": "Zoë Ångström"}
+    lines = (export / "agents.csv").read_bytes().decode("latin-1").split("\r\n")
+    for number, text in enumerate(lines):
+        agent_id = text.split(",")[0]
+        if agent_id in names:
+            fields = text.split(",")
+            fields[2] = names[agent_id]
+            lines[number] = ",".join(fields)
+    (export / "agents.csv").write_bytes("\r\n".join(lines).encode("latin-1"))
+    result = run_dbt(["run-operation", "register_raw_export"], tmp_path / "wh", raw_data_dir=export,
+                     extra_vars={"raw_csv_encoding": "latin-1"})
+    assert result.returncode == 0, result.output[-3000:]
+    read = dict(query(tmp_path / "wh", "select agent_id, agent_name from raw.agents where agent_id in ('A000101', 'A000102')"))
+    assert read == names
+
+
+def test_an_encoding_duckdb_cannot_read_stops_before_any_model(tmp_path: Path, small_export: Path) -> None:
+    result = run_dbt(["build"], tmp_path, raw_data_dir=small_export, extra_vars={"raw_csv_encoding": "GBK"})
+    assert result.returncode != 0
+    assert "raw_csv_encoding 'gbk' cannot be read here" in result.output
+    assert "service-analytics convert --from gbk" in result.output
+    assert "Traceback" not in result.output and "OK created" not in result.output
+
+
+def test_two_files_of_one_table_stop_before_any_model(tmp_path: Path, small_export: Path) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(small_export, export)
+    with (export / "agents.csv").open("rb") as source, gzip.open(export / "agents.csv.gz", "wb") as target:
+        shutil.copyfileobj(source, target)
+    result = run_dbt(["build"], tmp_path / "wh", raw_data_dir=export)
+    assert result.returncode != 0
+    assert "raw table 'agents' has 2 files" in result.output and "Keep exactly one" in result.output
+    assert "Traceback" not in result.output and "OK created" not in result.output
