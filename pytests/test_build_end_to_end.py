@@ -420,3 +420,97 @@ def test_two_files_of_one_table_stop_before_any_model(tmp_path: Path, small_expo
     assert result.returncode != 0
     assert "raw table 'agents' has 2 files" in result.output and "Keep exactly one" in result.output
     assert "Traceback" not in result.output and "OK created" not in result.output
+
+
+# issue 19: files DuckDB cannot read as they are stop the run with our message
+
+
+def test_records_ending_partly_in_crlf_and_partly_in_lf_stop_before_any_model(tmp_path: Path, small_export: Path) -> None:
+    """Lines appended with LF to CRLF files: the messages file has line breaks inside quoted
+    fields, and one appended record (its only LF record end is its last byte)."""
+    export = tmp_path / "export"
+    shutil.copytree(small_export, export)
+    messages = export / "chat_messages.csv"
+    assert b'\n' in messages.read_bytes().replace(b"\r\n", b"") and messages.read_bytes().endswith(b"\r\n")
+    with messages.open("ab") as handle:
+        handle.write(b"M_APPENDED,S0001,B_APPENDED,buyer,,text,2026-10-01T00:00:00Z,hello\n")
+    result = run_dbt(["build"], tmp_path / "wh", raw_data_dir=export)
+    assert result.returncode != 0
+    assert "chat_messages.csv has records ending partly in CRLF and partly in LF (" in result.output
+    assert " with LF;" in result.output and "service-analytics convert --newline crlf DIR NEW_DIR" in result.output
+    assert "invalid state" not in result.output and "Traceback" not in result.output and "OK created" not in result.output
+
+
+def test_lines_appended_with_lf_in_the_middle_of_the_run_are_named(tmp_path: Path, small_export: Path) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(small_export, export)
+    agents = export / "agents.csv"
+    lines = agents.read_bytes().split(b"\r\n")
+    # two records in the middle end with LF: two LF record ends, the other ones CRLF
+    agents.write_bytes(b"\r\n".join(lines[:3]) + b"\n" + lines[3] + b"\n" + b"\r\n".join(lines[4:]))
+    expected_crlf = agents.read_bytes().count(b"\r\n")
+    result = run_dbt(["run-operation", "register_raw_export"], tmp_path / "wh", raw_data_dir=export)
+    assert result.returncode != 0
+    assert f"agents.csv has records ending partly in CRLF and partly in LF ({expected_crlf} end with CRLF, 2 with LF;" in result.output
+
+
+def test_crlf_file_without_a_final_line_end_registers(tmp_path: Path, small_export: Path) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(small_export, export)
+    messages = export / "chat_messages.csv"
+    messages.write_bytes(messages.read_bytes().removesuffix(b"\r\n"))
+    result = run_dbt(["run-operation", "register_raw_export"], tmp_path / "wh", raw_data_dir=export)
+    assert result.returncode == 0, result.output[-3000:]
+    with messages.open(newline="", encoding="utf-8") as handle:
+        expected = sum(1 for _ in csv.DictReader(handle))
+    assert query(tmp_path / "wh", "select count(*) from raw.chat_messages")[0][0] == expected
+
+
+def _first_latin1_refused_byte(export: Path) -> tuple[str, int, int]:
+    """(file, line, byte) of the first byte 0x80-0x9f, tables in contract order."""
+    from service_analytics.contract import RAW_TABLES
+
+    for table in RAW_TABLES:
+        for number, line in enumerate((export / f"{table.name}.csv").read_bytes().split(b"\n"), start=1):
+            for byte in line:
+                if 0x80 <= byte <= 0x9F:
+                    return f"{table.name}.csv", number, byte
+    raise AssertionError("no byte 0x80-0x9f in the export")
+
+
+def test_latin1_setting_on_a_utf8_export_names_the_file_and_the_fix(tmp_path: Path, small_export: Path) -> None:
+    name, line, byte = _first_latin1_refused_byte(small_export)
+    result = run_dbt(["build"], tmp_path, raw_data_dir=small_export, extra_vars={"raw_csv_encoding": "latin-1"})
+    assert result.returncode != 0
+    assert f"{name} is not latin-1 text: line {line} has the byte 0x{byte:02x}" in result.output
+    assert "It is UTF-8 text: build it without raw_csv_encoding" in result.output
+    assert "File is not latin-1 encoded" not in result.output and "OK created" not in result.output
+
+
+def test_utf16_setting_on_a_utf8_export_names_the_file(tmp_path: Path, small_export: Path) -> None:
+    first = (small_export / "shops.csv").read_bytes()[:2]
+    result = run_dbt(["build"], tmp_path, raw_data_dir=small_export, extra_vars={"raw_csv_encoding": "utf-16"})
+    assert result.returncode != 0
+    assert f"shops.csv is not utf-16 text as the warehouse reads it" in result.output
+    assert f"it starts with the bytes {first[0]:02x} {first[1]:02x}" in result.output
+    assert "OK created" not in result.output
+
+
+def test_undecodable_file_is_named_even_when_validation_is_off(tmp_path: Path, small_export: Path) -> None:
+    """D45: a file that is not text in the encoding is a setting to fix, not rows to check."""
+    export = tmp_path / "export"
+    shutil.copytree(small_export, export)
+    messages = export / "chat_messages.csv"
+    messages.write_bytes(messages.read_bytes().decode("utf-8").encode("gb18030"))
+    result = run_dbt(["build"], tmp_path / "wh", raw_data_dir=export, extra_vars={"validate_raw_csv": False})
+    assert result.returncode != 0
+    assert "chat_messages.csv is not utf-8 text: line" in result.output
+    assert "service-analytics convert --from gb18030" in result.output and "ignore_errors" not in result.output
+    assert "OK created" not in result.output
+
+
+def test_the_readable_encodings_are_the_project_var(tmp_path: Path, small_export: Path) -> None:
+    result = run_dbt(["run-operation", "register_raw_export"], tmp_path, raw_data_dir=small_export,
+                     extra_vars={"raw_csv_encodings": ["utf-8"], "raw_csv_encoding": "utf-16"})
+    assert result.returncode != 0
+    assert "raw_csv_encoding 'utf-16' cannot be read here: the warehouse reads CSV files in utf-8 (spelled so)" in result.output

@@ -263,3 +263,103 @@ def test_convert_names_the_line_it_cannot_decode(copy: Path, tmp_path: Path, cap
     (copy / "agents.csv").write_bytes(b"\r\n".join(lines) + b"\r\n")
     assert main(["convert", str(copy), str(tmp_path / "out"), "--from", "utf-8"]) == 1
     assert "agents.csv is not utf-8 text: line 5" in capsys.readouterr().err
+
+
+# issue 19: files DuckDB cannot read as they are get our message, not DuckDB's
+
+
+def test_readable_encodings_are_one_list_in_the_dbt_project() -> None:
+    from service_analytics import check, contract
+
+    listed = contract.project_vars()["raw_csv_encodings"]
+    assert isinstance(listed, list) and "utf-8" in listed
+    assert tuple(listed) == contract.READABLE_ENCODINGS == check.READABLE_ENCODINGS
+    macro = (contract.PROJECT_ROOT / "macros" / "raw" / "register_raw_export.sql").read_text(encoding="utf-8")
+    assert "var('raw_csv_encodings')" in macro and "'latin-1']" not in macro
+
+
+def _agent_lines(count: int, every_third_multiline: bool = False) -> list[str]:
+    return [
+        f'A{i},S0001,"Agent {i}\nsecond line",agent' if every_third_multiline and i % 3 == 0 else f"A{i},S0001,Agent {i},agent"
+        for i in range(count)
+    ]
+
+
+@pytest.mark.parametrize("multiline", [False, True])
+def test_records_ending_partly_in_crlf_and_partly_in_lf_are_named_with_the_line(copy: Path, multiline: bool) -> None:
+    """Lines appended with LF to a CRLF file: DuckDB's strict reader stops on it ('invalid state')."""
+    records = _agent_lines(12, every_third_multiline=multiline)
+    head = "\r\n".join(["agent_id,shop_id,agent_name,role", *records[:9]]) + "\r\n"
+    tail = "\n".join(records[9:]) + "\n"
+    (copy / "agents.csv").write_bytes((head + tail).encode("utf-8"))
+    # the first LF record end closes the 10th record; count its physical line by hand
+    expected_line = head.count("\n") + 1 + records[9].count("\n")
+    problems = _problems(copy)
+    assert len(problems) == 1, problems
+    assert "agents.csv has records ending partly in CRLF and partly in LF" in problems[0]
+    assert f"line {expected_line} ends with LF" in problems[0]
+    assert "service-analytics convert --newline crlf" in problems[0]
+    assert "invalid state" not in problems[0]
+
+
+def test_one_crlf_record_in_an_lf_file_is_named(copy: Path) -> None:
+    lines = ["agent_id,shop_id,agent_name,role", *_agent_lines(6, every_third_multiline=True)]
+    text = "\n".join(lines[:4]) + "\r\n" + "\n".join(lines[4:]) + "\n"
+    (copy / "agents.csv").write_bytes(text.encode("utf-8"))
+    problems = _problems(copy)
+    assert len(problems) == 1 and "partly in CRLF and partly in LF" in problems[0], problems
+    # line 1 is the header, A0 spans lines 2-3, A1 is line 4: A2 closes line 5 with CRLF
+    assert "line 5 ends with CRLF" in problems[0]
+
+
+def test_crlf_file_without_a_final_line_end_is_read(copy: Path) -> None:
+    lines = ["agent_id,shop_id,agent_name,role", *_agent_lines(7, every_third_multiline=True)]
+    (copy / "agents.csv").write_bytes("\r\n".join(lines).encode("utf-8"))
+    report = {r.table: r for r in check_export(copy)}["agents"]
+    assert report.ok and report.rows == 7, report.problems
+
+
+def test_convert_newline_gives_one_kind_of_record_end_and_keeps_the_text(
+    copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = _agent_lines(12, every_third_multiline=True)
+    records[4] = 'A4,S0001,"two\r\nlines",agent'
+    text = "\r\n".join(["agent_id,shop_id,agent_name,role", *records[:8]]) + "\r\n" + "\n".join(records[8:]) + "\n"
+    (copy / "agents.csv").write_bytes(text.encode("utf-8"))
+    assert main(["check", str(copy)]) == 1
+    out = tmp_path / "fixed"
+    assert main(["convert", str(copy), str(out), "--newline", "crlf"]) == 0
+    fixed = (out / "agents.csv").read_bytes().decode("utf-8")
+    # every line end outside quotes is CRLF; the ones inside the messages are as they were
+    assert fixed == text.replace("agent\n", "agent\r\n")
+    with (copy / "agents.csv").open(newline="", encoding="utf-8") as before, (out / "agents.csv").open(newline="", encoding="utf-8") as after:
+        assert list(csv.reader(before)) == list(csv.reader(after))
+    capsys.readouterr()
+    assert main(["check", str(out)]) == 0
+
+
+def test_latin1_setting_on_a_utf8_file_names_the_file_and_the_fix(copy: Path) -> None:
+    rows = [[f"A{i}", "S0001", f"Agent {i}", "agent"] for i in range(6)]
+    rows[3][2] = "Ā€"  # UTF-8 bytes c4 80 e2 82 ac: 0x80-0x9f are not Latin-1 characters as DuckDB reads it
+    _write_agents_csv(copy / "agents.csv", rows)
+    report = {r.table: r for r in check_export(copy, "latin-1")}["agents"]
+    assert len(report.problems) == 1, report.problems
+    assert "agents.csv is not latin-1 text: line 5 has the byte 0x80" in report.problems[0]
+    assert "It is UTF-8 text: build it without raw_csv_encoding" in report.problems[0]
+    assert "File is not latin-1 encoded" not in report.problems[0]
+
+
+def test_latin1_setting_on_a_windows_1252_file_names_the_conversion(copy: Path) -> None:
+    rows = [[f"A{i}", "S0001", f"Agent {i}", "agent"] for i in range(6)]
+    rows[1][2] = "“Büro” 5 €"
+    _write_agents_csv(copy / "agents.csv", rows, encoding="cp1252")
+    report = {r.table: r for r in check_export(copy, "latin-1")}["agents"]
+    assert len(report.problems) == 1, report.problems
+    assert "agents.csv is not latin-1 text: line 3 has the byte 0x93" in report.problems[0]
+    assert "service-analytics convert --from cp1252" in report.problems[0]
+
+
+def test_utf16_setting_on_a_utf8_file_names_the_file(copy: Path) -> None:
+    report = check_export(copy, "utf-16")[0]
+    assert report.table == "shops" and len(report.problems) == 1, report.problems
+    assert "shops.csv is not utf-16 text" in report.problems[0] and "starts with the bytes 73 68" in report.problems[0]

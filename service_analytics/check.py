@@ -3,22 +3,35 @@
 Checks what would stop `dbt build` (the warehouse reads the files the same way, with the
 same DuckDB reader options): the folder exists, every table of the raw contract is there
 as exactly one of `<table>.csv`, `<table>.csv.gz` or `<table>.parquet`, the file is text
-in the encoding (var raw_csv_encoding), has a header and can be read, and every required
-column is present. Bad *rows*, malformed CSV lines included, are not problems here: the
+in the encoding (var raw_csv_encoding), has a header, its records end all in CRLF or all
+in LF, it can be read, and every required column is present. Bad *rows*, malformed CSV lines included, are not problems here: the
 build quarantines them with a reason (S9); malformed lines are listed as notes.
 Prints one line per table and exits 0 when the export can be built.
 """
 
 from __future__ import annotations
 
+import codecs
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from service_analytics.contract import CSV_DIALECT, CSV_ENCODING, RAW_TABLES, RawTable, is_csv, raw_file_forms
+from service_analytics.contract import (
+    CSV_DIALECT,
+    CSV_ENCODING,
+    RAW_TABLES,
+    READABLE_ENCODINGS,
+    RawTable,
+    is_csv,
+    raw_file_forms,
+)
+from service_analytics.line_ends import CHUNK_BYTES, first_record_ending_otherwise, open_binary
 
-READABLE_ENCODINGS = ("utf-8", "utf-16", "latin-1")
+# Bytes DuckDB's Latin-1 reader refuses ('File is not latin-1 encoded'): the C1 controls,
+# which Windows-1252 uses for the euro sign, curly quotes and dashes.
+LATIN1_REFUSED = re.compile(rb"[\x80-\x9f]")
 
 
 @dataclass
@@ -79,10 +92,133 @@ def undecodable_file_message(file: Path, encoding: str, line: int, byte_position
 def unreadable_encoding_message(encoding: str) -> str:
     """What to do when the encoding setting is not one DuckDB reads here (macro raw_csv_encoding)."""
     return (
-        f"raw_csv_encoding '{encoding}' cannot be read here: the warehouse reads CSV files in utf-8, utf-16 or "
-        f"latin-1 (spelled so). For another encoding, convert the export to UTF-8 first, e.g. "
+        f"raw_csv_encoding '{encoding}' cannot be read here: the warehouse reads CSV files in "
+        f"{', '.join(READABLE_ENCODINGS)} (spelled so). For another encoding, convert the export to UTF-8 first, e.g. "
         f"`service-analytics convert --from {encoding} DIR NEW_DIR` (or per file: iconv -f {encoding.upper()} -t UTF-8 "
         "FILE > NEW_FILE), then build NEW_DIR with the default raw_csv_encoding (utf-8)."
+    )
+
+
+def is_utf8(file: Path) -> bool:
+    """Whether a (possibly gzipped) file is valid UTF-8 throughout."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    try:
+        with open_binary(file, "rb") as reader:
+            while chunk := reader.read(CHUNK_BYTES):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def latin1_refused_byte(file: Path) -> tuple[int, int] | None:
+    """The first line holding a byte DuckDB's Latin-1 reader refuses, and the byte."""
+    lines_before = 0
+    with open_binary(file, "rb") as reader:
+        while chunk := reader.read(CHUNK_BYTES):
+            found = LATIN1_REFUSED.search(chunk)
+            if found:
+                return lines_before + chunk[: found.start()].count(b"\n") + 1, chunk[found.start()]
+            lines_before += chunk.count(b"\n")
+    return None
+
+
+def wrong_encoding_message(file: Path, encoding: str) -> str | None:
+    """Why a file cannot be read in the encoding before DuckDB stops on it without naming
+    it (macro wrong_encoding_message), or None. Latin-1: a byte 0x80-0x9f; UTF-16: the
+    file does not start as little-endian UTF-16 text (a BOM, or an ASCII letter and a zero byte)."""
+    if encoding == "latin-1":
+        refused = latin1_refused_byte(file)
+        if refused is None:
+            return None
+        line, byte = refused
+        return latin1_message(str(file), line, f"{byte:02x}", is_utf8(file))
+    if encoding == "utf-16":
+        with open_binary(file, "rb") as reader:
+            start = reader.read(2)
+        if start == b"\xff\xfe" or (len(start) == 2 and start[0] < 0x80 and start[1] == 0):
+            return None
+        return utf16_message(str(file), " ".join(f"{byte:02x}" for byte in start))
+    return None
+
+
+def latin1_message(file: str, line: int, byte_hex: str, utf8: bool) -> str:
+    """The message for a byte DuckDB's Latin-1 reader refuses (macro wrong_encoding_message)."""
+    fix = (
+        "It is UTF-8 text: build it without raw_csv_encoding (utf-8 is the default)."
+        if utf8
+        else "If it was saved on Windows (Windows-1252 writes the euro sign, curly quotes and dashes with these "
+        "bytes), convert the export to UTF-8 first: `service-analytics convert --from cp1252 DIR NEW_DIR`, "
+        "then build NEW_DIR without raw_csv_encoding."
+    )
+    return (
+        f"{file} is not latin-1 text: line {line} has the byte 0x{byte_hex}, which the warehouse does not read as "
+        f"Latin-1 (bytes 0x80-0x9f are control codes there). {fix}"
+    )
+
+
+def utf16_message(file: str, start_hex: str) -> str:
+    """The message for a file that does not start as little-endian UTF-16 (macro wrong_encoding_message)."""
+    return (
+        f"{file} is not utf-16 text as the warehouse reads it (little-endian: the bytes ff fe, or the header's "
+        f"first letter and a zero byte): it starts with the bytes {start_hex}. If the file is UTF-8 or Latin-1, "
+        "set raw_csv_encoding to that (utf-8 is the default); big-endian UTF-16 converts with "
+        "`service-analytics convert --from utf-16 DIR NEW_DIR`."
+    )
+
+
+def segments_sql(file: Path, encoding: str, new_line: str) -> str:
+    """read_csv over the pieces of a file between line ends, as DuckDB splits them with
+    `new_line` set: '\\n' also splits at every CR, so a CRLF gives one piece more."""
+    return (
+        f"read_csv({sql_literal(str(file))}, header = false, auto_detect = false, columns = {{'line': 'VARCHAR'}}, "
+        f"delim = '\x01', quote = '', escape = '', encoding = {sql_literal(encoding)}, strict_mode = false, "
+        f"new_line = {sql_literal(new_line)})"
+    )
+
+
+def record_end_counts(
+    file: Path, header: list[str], connection: duckdb.DuckDBPyConnection, encoding: str = CSV_ENCODING
+) -> tuple[int, int]:
+    """Record ends (line ends outside quoted fields) ending in CRLF and otherwise, counted
+    without ordering the lines (macro record_end_counts); an unterminated last line
+    counts as one of the others."""
+    by_lf, by_crlf = connection.execute(
+        f"select (select count(*) from {segments_sql(file, encoding, chr(92) + 'n')}), "
+        f"(select count(*) from {segments_sql(file, encoding, chr(92) + 'r' + chr(92) + 'n')})"
+    ).fetchone() or (0, 0)
+    crlf, other = by_lf - by_crlf, by_crlf - (by_lf - by_crlf)
+    if crlf == 0 or other == 0:
+        return crlf, other
+    columns = ", ".join(f"{sql_literal(name)}: 'VARCHAR'" for name in header)
+    joined = "concat_ws(chr(1), " + ", ".join('"' + name.replace('"', '""') + '"' for name in header) + ")"
+    embedded_crlf, embedded_other = connection.execute(
+        "select coalesce(sum(crlf), 0), coalesce(sum(breaks - 2 * crlf), 0) from ("
+        "select (strlen(v) - strlen(replace(v, chr(13) || chr(10), ''))) // 2 as crlf, "
+        "strlen(v) - strlen(replace(replace(v, chr(13), ''), chr(10), '')) as breaks from ("
+        f"select {joined} as v from read_csv({sql_literal(str(file))}, header = true, auto_detect = false, "
+        f"columns = {{{columns}}}, {CSV_DIALECT}, encoding = {sql_literal(encoding)}, strict_mode = false, "
+        "ignore_errors = true)) where strpos(v, chr(10)) > 0 or strpos(v, chr(13)) > 0)"
+    ).fetchone() or (0, 0)
+    return crlf - int(embedded_crlf), other - int(embedded_other)
+
+
+def mixed_record_ends_message(file: Path, header: list[str], connection: duckdb.DuckDBPyConnection, encoding: str) -> str | None:
+    """A file whose records end partly in CRLF and partly in LF (D32), with its first
+    line that ends otherwise than the header; None for a file DuckDB reads."""
+    crlf, other = record_end_counts(file, header, connection, encoding)
+    if crlf == 0 or other == 0:
+        return None
+    found = first_record_ending_otherwise(file, encoding)
+    if found is None:
+        return None  # the one other 'end' was an unterminated last line
+    line, kind, header_kind = found
+    return (
+        f"{file} has records ending partly in CRLF and partly in LF: line {line} ends with {kind}, the header "
+        f"with {header_kind} (lines added by another tool?), and the warehouse's CSV reader stops on such a file. "
+        "Write every record end the same way, keeping the line breaks inside quoted fields: "
+        f"`service-analytics convert --newline {header_kind.lower()} DIR NEW_DIR`, then build NEW_DIR."
     )
 
 
@@ -149,6 +285,10 @@ def check_table(
         if not is_csv(report.file):
             header = [str(row[0]) for row in connection.execute(f"describe select * from {reader_sql(report.file)}").fetchall()]
         else:
+            wrong = wrong_encoding_message(report.file, encoding)
+            if wrong is not None:
+                report.problems.append(wrong)
+                return report
             bad = undecodable_line(report.file, connection, encoding)
             if bad is not None:
                 report.problems.append(undecodable_file_message(report.file, encoding, *bad))
@@ -156,6 +296,10 @@ def check_table(
             found = csv_header(report.file, connection, encoding)
             if found is None:
                 report.problems.append(f"{report.file} has no header row: write at least {','.join(table.columns)}")
+                return report
+            mixed = mixed_record_ends_message(report.file, found, connection, encoding)
+            if mixed is not None:
+                report.problems.append(mixed)
                 return report
             header = found
         columns = {name.strip().lower() for name in header}
@@ -168,7 +312,7 @@ def check_table(
         if missing and is_csv(report.file) and not columns & set(table.columns):
             report.problems.append(
                 f"no column of the contract is in {report.file} (it has: {', '.join(sorted(columns))}): if the names "
-                f"look garbled, the file is not {encoding} text; set raw_csv_encoding (utf-8, utf-16 or latin-1) "
+                f"look garbled, the file is not {encoding} text; set raw_csv_encoding ({', '.join(READABLE_ENCODINGS)}) "
                 "or convert it to UTF-8 (docs/bad-input.md)"
             )
         absent_optional = [c for c in table.columns if c not in columns and c not in table.required]

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from service_analytics.check import check_export, first_line, format_reports
-from service_analytics.contract import CSV_ENCODING
+from service_analytics.contract import CSV_ENCODING, READABLE_ENCODINGS
 from service_analytics.generate import GenerateConfig, generate
 from service_analytics.load import TARGETS as SERVER_TARGETS
 from service_analytics.publish import DEFAULT_PUBLISHED, DEFAULT_WAREHOUSE, PublishError, publish
@@ -82,22 +82,27 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--encoding",
         default=CSV_ENCODING,
-        help=f"text encoding of the CSV files, as var raw_csv_encoding: utf-8, utf-16 or latin-1 [{CSV_ENCODING}]",
+        help=f"text encoding of the CSV files, as var raw_csv_encoding: {', '.join(READABLE_ENCODINGS)} [{CSV_ENCODING}]",
     )
 
     conv = commands.add_parser(
         "convert",
-        help="copy an export folder with its CSV files re-encoded as UTF-8 (e.g. from GBK/GB18030)",
+        help="copy an export folder with its CSV files as UTF-8 (e.g. from GBK/GB18030), one kind of record end",
         description=(
             "Copy every table file of an export folder into NEW_DIR, with the CSV files (.csv, .csv.gz) "
-            "decoded from --from and written as UTF-8; nothing else changes, Parquet files are copied. "
-            "For exports in an encoding the warehouse cannot read (it reads utf-8, utf-16, latin-1)."
+            "decoded from --from and written as UTF-8, and with --newline every record end (a line end "
+            "outside quoted fields) written as CRLF or LF; nothing else changes, Parquet files are copied. "
+            f"For exports in an encoding the warehouse cannot read (it reads {', '.join(READABLE_ENCODINGS)}), "
+            "and for files whose records end partly in CRLF and partly in LF."
         ),
     )
     conv.add_argument("folder", type=Path, metavar="DIR", help="the export folder (left unchanged)")
     conv.add_argument("out", type=Path, metavar="NEW_DIR", help="the folder to write the UTF-8 export to")
-    conv.add_argument("--from", dest="from_encoding", required=True, metavar="ENCODING",
-                      help="the encoding the CSV files are in, as Python names it (gb18030, gbk, big5, cp1252, ...)")
+    conv.add_argument("--from", dest="from_encoding", default="utf-8", metavar="ENCODING",
+                      help="the encoding the CSV files are in, as Python names it (gb18030, gbk, big5, cp1252, ...; "
+                      "default utf-8)")
+    conv.add_argument("--newline", choices=("crlf", "lf"),
+                      help="write every record end as CRLF or LF; line breaks inside quoted fields stay as they are")
 
     pub = commands.add_parser(
         "publish",
@@ -276,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         try:
             converted = convert_export(args.folder, args.out, args.from_encoding,
-                                       progress=lambda text: print(text, file=sys.stderr))
+                                       progress=lambda text: print(text, file=sys.stderr), newline=args.newline)
         except ConvertError as error:
             print(f"service-analytics convert: {error}", file=sys.stderr)
             return 1

@@ -42,6 +42,17 @@ TABLES_BY_NAME: dict[str, RawTable] = {t.name: t for t in RAW_TABLES}
 # same the warehouse uses (vars raw_csv_dialect and raw_csv_encoding).
 CSV_DIALECT: str = str(project_vars()["raw_csv_dialect"])
 CSV_ENCODING: str = str(project_vars()["raw_csv_encoding"])
+# The encodings DuckDB reads without extensions (var raw_csv_encodings), as
+# raw_csv_encoding spells them.
+def readable_encodings(project_file: Path = PROJECT_ROOT / "dbt_project.yml") -> tuple[str, ...]:
+    """The dbt project's `raw_csv_encodings` var."""
+    listed = project_vars(project_file)["raw_csv_encodings"]
+    if not isinstance(listed, list):
+        raise ValueError(f"var raw_csv_encodings in {project_file} must be a list, e.g. [utf-8, utf-16, latin-1]")
+    return tuple(str(name) for name in listed)
+
+
+READABLE_ENCODINGS: tuple[str, ...] = readable_encodings()
 
 
 def raw_file_forms(table: str) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""`service-analytics convert DIR NEW_DIR --from ENCODING`: an export folder as UTF-8.
+"""`service-analytics convert DIR NEW_DIR --from ENCODING --newline crlf|lf`: an export
+folder as UTF-8 with one kind of record end.
 
 DuckDB reads CSV files in UTF-8, UTF-16 and Latin-1 only (other encodings need an
 extension these machines cannot download). This rewrites every table file of an export
@@ -6,22 +7,22 @@ in another encoding, GBK/GB18030 first of all, as UTF-8 with Python's codecs: th
 are decoded and encoded again, nothing else changes (quoting, line ends and a gzip
 compression stay as they were; Parquet files are copied). A byte sequence that is not
 valid in the encoding stops the conversion, naming the file, line and byte.
+With `--newline`, every record end (a line end outside quoted fields) is written as CRLF
+or LF, for files whose records end partly in one and partly in the other (D32); the
+line breaks inside quoted fields stay as they are.
 """
 
 from __future__ import annotations
 
 import codecs
-import gzip
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from service_analytics.check import table_files
 from service_analytics.contract import RAW_TABLES, is_csv
-
-CHUNK_BYTES = 1 << 20
+from service_analytics.line_ends import CHUNK_BYTES, NEWLINES, RecordEnds, open_binary
 
 
 class ConvertError(RuntimeError):
@@ -35,18 +36,14 @@ class ConvertedFile:
     transcoded: bool
 
 
-def _open_binary(path: Path, mode: str) -> BinaryIO:
-    if path.name.endswith(".gz"):
-        return gzip.open(path, mode)  # type: ignore[return-value]
-    return path.open(mode)  # type: ignore[return-value]
-
-
-def transcode(source: Path, target: Path, from_encoding: str) -> None:
-    """Write `source` (text in `from_encoding`) to `target` as UTF-8, chunk by chunk."""
+def transcode(source: Path, target: Path, from_encoding: str, newline: str | None = None) -> None:
+    """Write `source` (text in `from_encoding`) to `target` as UTF-8, chunk by chunk, with
+    every record end written as `newline` when it is given."""
     decoder = codecs.getincrementaldecoder(from_encoding)(errors="strict")
+    ends = RecordEnds(newline=newline)
     offset = 0
     lines_before = 0
-    with _open_binary(source, "rb") as reader, _open_binary(target, "wb") as writer:
+    with open_binary(source, "rb") as reader, open_binary(target, "wb") as writer:
         while True:
             chunk = reader.read(CHUNK_BYTES)
             try:
@@ -58,6 +55,8 @@ def transcode(source: Path, target: Path, from_encoding: str) -> None:
                     f"{source} is not {from_encoding} text: line {line} (byte {offset + start}) cannot be decoded "
                     f"({error.reason}); check the encoding the export was written in"
                 ) from None
+            if newline is not None:
+                text = ends.feed(text, final=not chunk)
             writer.write(text.encode("utf-8"))
             if not chunk:
                 return
@@ -66,10 +65,17 @@ def transcode(source: Path, target: Path, from_encoding: str) -> None:
 
 
 def convert_export(
-    source: Path, dest: Path, from_encoding: str, progress: Callable[[str], None] | None = None
+    source: Path,
+    dest: Path,
+    from_encoding: str = "utf-8",
+    progress: Callable[[str], None] | None = None,
+    newline: str | None = None,
 ) -> list[ConvertedFile]:
-    """Convert every table file of the export in `source` into `dest` (created if needed)."""
+    """Convert every table file of the export in `source` into `dest` (created if needed);
+    `newline` ('crlf' or 'lf') also rewrites every record end as that."""
     say = progress or (lambda _: None)
+    if newline is not None and newline not in NEWLINES:
+        raise ConvertError(f"unknown --newline {newline!r}: give crlf or lf")
     try:
         codec = codecs.lookup(from_encoding)
     except LookupError:
@@ -84,8 +90,9 @@ def convert_export(
         for file in table_files(source, table.name):
             target = dest / file.name
             if is_csv(file):
-                say(f"{file.name}: {codec.name} -> utf-8")
-                transcode(file, target, codec.name)
+                ends = f", record ends {newline.upper()}" if newline else ""
+                say(f"{file.name}: {codec.name} -> utf-8{ends}")
+                transcode(file, target, codec.name, NEWLINES[newline] if newline else None)
             else:
                 shutil.copyfile(file, target)
             converted.append(ConvertedFile(file, target, is_csv(file)))

@@ -82,7 +82,7 @@
             {% elif wanted in required %}
                 {% set hint = '' %}
                 {% if not file.endswith('.parquet') and (present.keys() | list | select('in', contract_columns(table)) | list | length) == 0 %}
-                    {% set hint = " No column of the contract is there: if the names above look garbled, the file is not " ~ encoding ~ " text; set var raw_csv_encoding to its encoding (utf-8, utf-16 or latin-1) or convert it to UTF-8 (docs/bad-input.md)." %}
+                    {% set hint = " No column of the contract is there: if the names above look garbled, the file is not " ~ encoding ~ " text; set var raw_csv_encoding to its encoding (" ~ var('raw_csv_encodings') | join(', ') ~ ") or convert it to UTF-8 (docs/bad-input.md)." %}
                 {% endif %}
                 {{ exceptions.raise_compiler_error("column '" ~ wanted ~ "' is missing from " ~ file ~ " (it has: " ~ (present.keys() | list | join(', ')) ~ "). It is required by the raw contract; add it to the export, with empty values if unknown." ~ hint) }}
             {% else %}
@@ -113,13 +113,13 @@
 {#-
   The text encoding of the CSV files (var raw_csv_encoding), in the spelling DuckDB's
   reader takes. Without extensions (which these machines cannot download) DuckDB reads
-  exactly utf-8, utf-16 and latin-1; any other encoding stops the run before a file is
-  read, with the conversion to run (D34).
+  exactly the encodings of var raw_csv_encodings; any other encoding stops the run
+  before a file is read, with the conversion to run (D34).
 -#}
 {% macro raw_csv_encoding() %}
     {% set wanted = var('raw_csv_encoding', 'utf-8') | string | trim | lower %}
-    {% if wanted not in ['utf-8', 'utf-16', 'latin-1'] %}
-        {{ exceptions.raise_compiler_error("raw_csv_encoding '" ~ wanted ~ "' cannot be read here: the warehouse reads CSV files in utf-8, utf-16 or latin-1 (spelled so). For another encoding, convert the export to UTF-8 first, e.g. `service-analytics convert --from " ~ wanted ~ " DIR NEW_DIR` (or per file: iconv -f " ~ wanted | upper ~ " -t UTF-8 FILE > NEW_FILE), then build NEW_DIR with the default raw_csv_encoding (utf-8).") }}
+    {% if wanted not in var('raw_csv_encodings') %}
+        {{ exceptions.raise_compiler_error("raw_csv_encoding '" ~ wanted ~ "' cannot be read here: the warehouse reads CSV files in " ~ var('raw_csv_encodings') | join(', ') ~ " (spelled so). For another encoding, convert the export to UTF-8 first, e.g. `service-analytics convert --from " ~ wanted ~ " DIR NEW_DIR` (or per file: iconv -f " ~ wanted | upper ~ " -t UTF-8 FILE > NEW_FILE), then build NEW_DIR with the default raw_csv_encoding (utf-8).") }}
     {% endif %}
     {{ return(wanted) }}
 {% endmacro %}
@@ -127,12 +127,13 @@
 {#-
   read_csv over one export file with the header's own column names, every column text,
   and no dialect sniffing (a malformed line must not hide the header). Stops with a
-  clear message for an empty file. When var validate_raw_csv is on (the default), reads
-  every line once at the start of the run: a file that is not valid text in the
-  encoding stops the run, naming the line and the conversion to run (D34), and the
-  malformed lines (unbalanced quote, more fields than the header) are kept with their
-  line number and text, so staging quarantines them (S9, reason malformed_line); when
-  off, either stops the model that reads it with DuckDB's message instead of being skipped.
+  clear message for an empty file. A file DuckDB cannot read as a whole (not text in
+  the encoding, D34; records ending partly in CRLF and partly in LF, D32) stops the run
+  with the file and the fix, whatever validate_raw_csv says (D45). When var
+  validate_raw_csv is on (the default), the malformed lines (unbalanced quote, more
+  fields than the header) are kept with their line number and text, so staging
+  quarantines them (S9, reason malformed_line); when off, a malformed line stops the
+  model that reads it with DuckDB's message instead of being skipped.
 -#}
 {% macro csv_reader(file, table, encoding='utf-8') %}
     {% set quoted_file = file | replace("'", "''") %}
@@ -142,18 +143,20 @@
     {% set lines = "read_csv('" ~ quoted_file ~ "', header = false, auto_detect = false, "
         ~ "columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', encoding = '"
         ~ encoding ~ "', strict_mode = false" %}
-    {% if var('validate_raw_csv', true) %}
-        {% set undecodable = table ~ "__undecodable" %}
-        {% do run_query("drop table if exists " ~ undecodable ~ "; drop table if exists " ~ undecodable ~ "_scan") %}
-        {% do run_query("select count(line) from " ~ lines ~ ", ignore_errors = true, store_rejects = true, "
-            ~ "rejects_table = '" ~ undecodable ~ "', rejects_scan = '" ~ undecodable ~ "_scan')") %}
-        {% set first_bad = run_query(
-            "select line, byte_position from " ~ undecodable ~ " where error_type = 'INVALID ENCODING' order by line limit 1"
-        ) %}
-        {% do run_query("drop table " ~ undecodable ~ "; drop table " ~ undecodable ~ "_scan") %}
-        {% if first_bad.rows | length > 0 %}
-            {{ exceptions.raise_compiler_error(undecodable_file_message(file, encoding, first_bad.rows[0][0], first_bad.rows[0][1])) }}
-        {% endif %}
+    {% set wrong = wrong_encoding_message(file, encoding) %}
+    {% if wrong %}{{ exceptions.raise_compiler_error(wrong) }}{% endif %}
+    {# a file with bytes that are not text in the encoding is read wrongly as a whole, not
+       row by row: it stops the run even with validate_raw_csv off (D45) #}
+    {% set undecodable = table ~ "__undecodable" %}
+    {% do run_query("drop table if exists " ~ undecodable ~ "; drop table if exists " ~ undecodable ~ "_scan") %}
+    {% do run_query("select count(line) from " ~ lines ~ ", ignore_errors = true, store_rejects = true, "
+        ~ "rejects_table = '" ~ undecodable ~ "', rejects_scan = '" ~ undecodable ~ "_scan')") %}
+    {% set first_bad = run_query(
+        "select line, byte_position from " ~ undecodable ~ " where error_type = 'INVALID ENCODING' order by line limit 1"
+    ) %}
+    {% do run_query("drop table " ~ undecodable ~ "; drop table " ~ undecodable ~ "_scan") %}
+    {% if first_bad.rows | length > 0 %}
+        {{ exceptions.raise_compiler_error(undecodable_file_message(file, encoding, first_bad.rows[0][0], first_bad.rows[0][1])) }}
     {% endif %}
     {# the header is the file's first line by construction: one thread reads the file
        from its start (parallel = false), so the first row out is line 1 whatever
@@ -164,9 +167,13 @@
         {{ exceptions.raise_compiler_error(file ~ " is empty: it needs at least the header row (" ~ contract_columns(table) | join(',') ~ "). A table with no rows is a file with just that line.") }}
     {% endif %}
     {% set columns = [] %}
+    {% set names = [] %}
     {% for name in header_rows[0].replace('\ufeff', '').split(',') %}
         {% do columns.append("'" ~ name | trim | trim('"') | replace("'", "''") ~ "': 'VARCHAR'") %}
+        {% do names.append(name | trim | trim('"')) %}
     {% endfor %}
+    {% set mixed = mixed_record_ends_message(file, names, columns, encoding) %}
+    {% if mixed %}{{ exceptions.raise_compiler_error(mixed) }}{% endif %}
     {% set reader = "read_csv('" ~ quoted_file ~ "', header = true, auto_detect = false, columns = {"
         ~ columns | join(', ') ~ "}, " ~ dialect ~ ", strict_mode = true" %}
     {% if var('validate_raw_csv', true) %}
@@ -205,4 +212,84 @@
         ~ "`service-analytics convert --from gb18030 DIR NEW_DIR` converts every file of the folder, or per file: " ~ iconv
         ~ " (then put the .utf8 file in place of the original). A Latin-1 or UTF-16 export reads as it is with "
         ~ "--vars '{raw_csv_encoding: latin-1}' (or utf-16).") }}
+{% endmacro %}
+
+{#-
+  Why a file cannot be read in the encoding, where DuckDB's reader would stop without
+  naming the file (D34), or ''. Latin-1: a byte 0x80-0x9f ('File is not latin-1
+  encoded'; UTF-8 text and Windows-1252 hold them); UTF-16: a file that does not start
+  as little-endian UTF-16 (the bytes ff fe, or an ASCII letter and a zero byte). Reads
+  the file's bytes, so plain .csv files only (service-analytics check also reads .gz).
+-#}
+{% macro wrong_encoding_message(file, encoding) %}
+    {% set quoted_file = file | replace("'", "''") %}
+    {% if file.endswith('.gz') %}{{ return('') }}{% endif %}
+    {% if encoding == 'latin-1' %}
+        {# the blob as text escapes every byte outside printable ASCII as \xHH (a backslash
+           too), so the pattern finds exactly the bytes 0x80-0x9f #}
+        {% set found = run_query(
+            "select lower(byte_hex), (strlen(before) - strlen(replace(before, chr(92) || 'x0A', ''))) // 4 + 1, is_utf8 from ("
+            ~ "select regexp_extract(escaped, '^(.*?)' || repeat(chr(92), 2) || 'x[89][0-9A-F]', 1) as before, "
+            ~ "regexp_extract(escaped, repeat(chr(92), 2) || 'x([89][0-9A-F])', 1) as byte_hex, "
+            ~ "try(decode(content)) is not null as is_utf8 from ("
+            ~ "select content, content::varchar as escaped from read_blob('" ~ quoted_file ~ "'))) where byte_hex <> ''"
+        ).rows %}
+        {% if found | length == 0 %}{{ return('') }}{% endif %}
+        {% set fix = "It is UTF-8 text: build it without raw_csv_encoding (utf-8 is the default)." if found[0][2]
+            else "If it was saved on Windows (Windows-1252 writes the euro sign, curly quotes and dashes with these bytes), convert the export to UTF-8 first: `service-analytics convert --from cp1252 DIR NEW_DIR`, then build NEW_DIR without raw_csv_encoding." %}
+        {{ return(file ~ " is not latin-1 text: line " ~ found[0][1] ~ " has the byte 0x" ~ found[0][0]
+            ~ ", which the warehouse does not read as Latin-1 (bytes 0x80-0x9f are control codes there). " ~ fix) }}
+    {% endif %}
+    {% if encoding == 'utf-16' %}
+        {% set start = run_query("select lower(hex(content[1:2])) from read_blob('" ~ quoted_file ~ "')").columns[0].values()[0] or '' %}
+        {% if start == 'fffe' or (start | length == 4 and start[2:4] == '00' and start[0] in '01234567') %}{{ return('') }}{% endif %}
+        {{ return(file ~ " is not utf-16 text as the warehouse reads it (little-endian: the bytes ff fe, or the header's first letter and a zero byte): it starts with the bytes "
+            ~ start[0:2] ~ " " ~ start[2:4] ~ ". If the file is UTF-8 or Latin-1, set raw_csv_encoding to that (utf-8 is the default); big-endian UTF-16 converts with `service-analytics convert --from utf-16 DIR NEW_DIR`.") }}
+    {% endif %}
+    {{ return('') }}
+{% endmacro %}
+
+{#-
+  A file whose records (lines outside quoted fields) end partly in CRLF and partly in LF
+  stops DuckDB's strict reader ('invalid state'; D32): the message naming the file and
+  the conversion, or ''. Counted without ordering the lines: DuckDB splits a file at
+  every CR and LF with new_line '\n' and at CRLF or LF with '\r\n', so the difference
+  is the number of CRLFs; the line breaks inside quoted fields (read by the lenient
+  reader, only when both kinds occur) are taken off. One other end may be a last line
+  without a line end: the file's last byte tells (.csv only; a .csv.gz passes).
+-#}
+{% macro mixed_record_ends_message(file, names, columns, encoding) %}
+    {% set quoted_file = file | replace("'", "''") %}
+    {% set segments = "read_csv('" ~ quoted_file ~ "', header = false, auto_detect = false, columns = {'line': 'VARCHAR'}, "
+        ~ "delim = '\x01', quote = '', escape = '', encoding = '" ~ encoding ~ "', strict_mode = false, new_line = " %}
+    {% set counts = run_query("select (select count(*) from " ~ segments ~ "'\\n')), (select count(*) from " ~ segments ~ "'\\r\\n'))").rows[0] %}
+    {% set crlf = counts[0] - counts[1] %}
+    {% set other = counts[1] - crlf %}
+    {% if crlf == 0 or other == 0 %}{{ return('') }}{% endif %}
+    {% set quoted_names = [] %}
+    {% for name in names %}{% do quoted_names.append('"' ~ name | replace('"', '""') ~ '"') %}{% endfor %}
+    {% set embedded = run_query(
+        "select coalesce(sum(crlf), 0), coalesce(sum(breaks - 2 * crlf), 0) from ("
+        ~ "select (strlen(v) - strlen(replace(v, chr(13) || chr(10), ''))) // 2 as crlf, "
+        ~ "strlen(v) - strlen(replace(replace(v, chr(13), ''), chr(10), '')) as breaks from ("
+        ~ "select concat_ws(chr(1), " ~ quoted_names | join(', ') ~ ") as v from read_csv('" ~ quoted_file
+        ~ "', header = true, auto_detect = false, columns = {" ~ columns | join(', ') ~ "}, " ~ var('raw_csv_dialect')
+        ~ ", encoding = '" ~ encoding ~ "', strict_mode = false, ignore_errors = true)) "
+        ~ "where strpos(v, chr(10)) > 0 or strpos(v, chr(13)) > 0)"
+    ).rows[0] %}
+    {% set crlf_ends = crlf - embedded[0] %}
+    {% set other_ends = other - embedded[1] %}
+    {% if crlf_ends <= 0 or other_ends <= 0 %}{{ return('') }}{% endif %}
+    {% if other_ends == 1 %}
+        {% if file.endswith('.gz') %}{{ return('') }}{% endif %}
+        {% set ends_with_line_feed = run_query(
+            "select ends_with(escaped, chr(92) || 'x0A') or ends_with(escaped, chr(92) || 'x0A' || chr(92) || 'x00') "
+            ~ "from (select content::varchar as escaped from read_blob('" ~ quoted_file ~ "'))"
+        ).columns[0].values()[0] %}
+        {% if not ends_with_line_feed %}{{ return('') }}{% endif %}
+    {% endif %}
+    {% set usual = 'crlf' if crlf_ends >= other_ends else 'lf' %}
+    {{ return(file ~ " has records ending partly in CRLF and partly in LF (" ~ crlf_ends ~ " end with CRLF, " ~ other_ends
+        ~ " with LF; lines added by another tool?), and the warehouse's CSV reader stops on such a file. Write every record end the same way, keeping the line breaks inside quoted fields: `service-analytics convert --newline "
+        ~ usual ~ " DIR NEW_DIR`, then build NEW_DIR (`service-analytics check DIR` names the first line that ends otherwise).") }}
 {% endmacro %}
