@@ -514,3 +514,18 @@ def test_the_readable_encodings_are_the_project_var(tmp_path: Path, small_export
                      extra_vars={"raw_csv_encodings": ["utf-8"], "raw_csv_encoding": "utf-16"})
     assert result.returncode != 0
     assert "raw_csv_encoding 'utf-16' cannot be read here: the warehouse reads CSV files in utf-8 (spelled so)" in result.output
+
+
+def test_malformed_multiline_record_of_a_crlf_file_is_kept_for_quarantine(tmp_path: Path, small_export: Path) -> None:
+    """A record with too few fields, its quoted field over two lines, in a CRLF file: a
+    malformed line for quarantine (D16), not a file of mixed line ends."""
+    export = tmp_path / "export"
+    shutil.copytree(small_export, export)
+    agents = export / "agents.csv"
+    assert agents.read_bytes().endswith(b"\r\n")
+    with agents.open("ab") as handle:
+        handle.write(b'A97,S0001,"too\nfew"\r\n')
+    result = run_dbt(["run-operation", "register_raw_export"], tmp_path / "wh", raw_data_dir=export)
+    assert result.returncode == 0, result.output[-3000:]
+    kept = query(tmp_path / "wh", "select csv_line from raw.agents__malformed_lines")
+    assert len(kept) == 1 and 'A97,S0001,"too\nfew"' in kept[0][0], kept

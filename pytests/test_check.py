@@ -363,3 +363,14 @@ def test_utf16_setting_on_a_utf8_file_names_the_file(copy: Path) -> None:
     report = check_export(copy, "utf-16")[0]
     assert report.table == "shops" and len(report.problems) == 1, report.problems
     assert "shops.csv is not utf-16 text" in report.problems[0] and "starts with the bytes 73 68" in report.problems[0]
+
+
+def test_malformed_multiline_record_of_a_crlf_file_is_not_taken_for_mixed_line_ends(copy: Path) -> None:
+    """A record with too few fields is left out by the reader that counts the line breaks
+    inside quotes; its own breaks must still be counted, or the file looks mixed."""
+    lines = ["agent_id,shop_id,agent_name,role", *_agent_lines(6, every_third_multiline=True), 'A7,S0001,"too\nfew"']
+    (copy / "agents.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    report = {r.table: r for r in check_export(copy)}["agents"]
+    assert report.ok, report.problems
+    # DuckDB numbers records: the header, six agents, then this one
+    assert [note for note in report.notes if note.startswith("line 8 is malformed")], report.notes

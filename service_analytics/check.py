@@ -178,12 +178,22 @@ def segments_sql(file: Path, encoding: str, new_line: str) -> str:
     )
 
 
+def line_break_sums(values_sql: str) -> str:
+    """Line breaks in the text column `v` of `values_sql`: CRLFs, and the other CRs and LFs."""
+    return (
+        "select coalesce(sum(crlf), 0), coalesce(sum(breaks - 2 * crlf), 0) from ("
+        "select (strlen(v) - strlen(replace(v, chr(13) || chr(10), ''))) // 2 as crlf, "
+        f"strlen(v) - strlen(replace(replace(v, chr(13), ''), chr(10), '')) as breaks from ({values_sql}) "
+        "where strpos(v, chr(10)) > 0 or strpos(v, chr(13)) > 0)"
+    )
+
+
 def record_end_counts(
     file: Path, header: list[str], connection: duckdb.DuckDBPyConnection, encoding: str = CSV_ENCODING
 ) -> tuple[int, int]:
     """Record ends (line ends outside quoted fields) ending in CRLF and otherwise, counted
-    without ordering the lines (macro record_end_counts); an unterminated last line
-    counts as one of the others."""
+    without ordering the lines (macro mixed_record_ends_message); an unterminated last
+    line counts as one of the others."""
     by_lf, by_crlf = connection.execute(
         f"select (select count(*) from {segments_sql(file, encoding, chr(92) + 'n')}), "
         f"(select count(*) from {segments_sql(file, encoding, chr(92) + 'r' + chr(92) + 'n')})"
@@ -191,17 +201,24 @@ def record_end_counts(
     crlf, other = by_lf - by_crlf, by_crlf - (by_lf - by_crlf)
     if crlf == 0 or other == 0:
         return crlf, other
+    # the line breaks inside quoted fields, by the lenient reader (which reads either record
+    # end); a record with too few fields is rejected by it, so its breaks come from its text
     columns = ", ".join(f"{sql_literal(name)}: 'VARCHAR'" for name in header)
     joined = "concat_ws(chr(1), " + ", ".join('"' + name.replace('"', '""') + '"' for name in header) + ")"
-    embedded_crlf, embedded_other = connection.execute(
-        "select coalesce(sum(crlf), 0), coalesce(sum(breaks - 2 * crlf), 0) from ("
-        "select (strlen(v) - strlen(replace(v, chr(13) || chr(10), ''))) // 2 as crlf, "
-        "strlen(v) - strlen(replace(replace(v, chr(13), ''), chr(10), '')) as breaks from ("
-        f"select {joined} as v from read_csv({sql_literal(str(file))}, header = true, auto_detect = false, "
-        f"columns = {{{columns}}}, {CSV_DIALECT}, encoding = {sql_literal(encoding)}, strict_mode = false, "
-        "ignore_errors = true)) where strpos(v, chr(10)) > 0 or strpos(v, chr(13)) > 0)"
-    ).fetchone() or (0, 0)
-    return crlf - int(embedded_crlf), other - int(embedded_other)
+    connection.execute("drop table if exists check_line_ends; drop table if exists check_line_ends_scan")
+    values_crlf, values_other = connection.execute(
+        line_break_sums(
+            f"select {joined} as v from read_csv({sql_literal(str(file))}, header = true, auto_detect = false, "
+            f"columns = {{{columns}}}, {CSV_DIALECT}, encoding = {sql_literal(encoding)}, strict_mode = false, "
+            "ignore_errors = true, store_rejects = true, rejects_table = 'check_line_ends', "
+            "rejects_scan = 'check_line_ends_scan')"
+        )
+    ).fetchall()[0]
+    rejected_crlf, rejected_other = connection.execute(
+        line_break_sums("select ltrim(any_value(csv_line), chr(10)) as v from check_line_ends group by line")
+    ).fetchall()[0]
+    embedded_crlf, embedded_other = int(values_crlf) + int(rejected_crlf), int(values_other) + int(rejected_other)
+    return crlf - embedded_crlf, other - embedded_other
 
 
 def mixed_record_ends_message(file: Path, header: list[str], connection: duckdb.DuckDBPyConnection, encoding: str) -> str | None:

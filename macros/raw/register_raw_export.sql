@@ -172,7 +172,7 @@
         {% do columns.append("'" ~ name | trim | trim('"') | replace("'", "''") ~ "': 'VARCHAR'") %}
         {% do names.append(name | trim | trim('"')) %}
     {% endfor %}
-    {% set mixed = mixed_record_ends_message(file, names, columns, encoding) %}
+    {% set mixed = mixed_record_ends_message(file, table, names, columns, encoding) %}
     {% if mixed %}{{ exceptions.raise_compiler_error(mixed) }}{% endif %}
     {% set reader = "read_csv('" ~ quoted_file ~ "', header = true, auto_detect = false, columns = {"
         ~ columns | join(', ') ~ "}, " ~ dialect ~ ", strict_mode = true" %}
@@ -258,7 +258,7 @@
   reader, only when both kinds occur) are taken off. One other end may be a last line
   without a line end: the file's last byte tells (.csv only; a .csv.gz passes).
 -#}
-{% macro mixed_record_ends_message(file, names, columns, encoding) %}
+{% macro mixed_record_ends_message(file, table, names, columns, encoding) %}
     {% set quoted_file = file | replace("'", "''") %}
     {% set segments = "read_csv('" ~ quoted_file ~ "', header = false, auto_detect = false, columns = {'line': 'VARCHAR'}, "
         ~ "delim = '\x01', quote = '', escape = '', encoding = '" ~ encoding ~ "', strict_mode = false, new_line = " %}
@@ -268,15 +268,19 @@
     {% if crlf == 0 or other == 0 %}{{ return('') }}{% endif %}
     {% set quoted_names = [] %}
     {% for name in names %}{% do quoted_names.append('"' ~ name | replace('"', '""') ~ '"') %}{% endfor %}
-    {% set embedded = run_query(
-        "select coalesce(sum(crlf), 0), coalesce(sum(breaks - 2 * crlf), 0) from ("
-        ~ "select (strlen(v) - strlen(replace(v, chr(13) || chr(10), ''))) // 2 as crlf, "
-        ~ "strlen(v) - strlen(replace(replace(v, chr(13), ''), chr(10), '')) as breaks from ("
-        ~ "select concat_ws(chr(1), " ~ quoted_names | join(', ') ~ ") as v from read_csv('" ~ quoted_file
+    {# the line breaks inside quoted fields, by the lenient reader (which reads either record
+       end); a record with too few fields is rejected by it, so its breaks come from its text #}
+    {% set rejects = table ~ "__line_end_rejects" %}
+    {% do run_query("drop table if exists " ~ rejects ~ "; drop table if exists " ~ rejects ~ "_scan") %}
+    {% set in_values = run_query(line_break_sums(
+        "select concat_ws(chr(1), " ~ quoted_names | join(', ') ~ ") as v from read_csv('" ~ quoted_file
         ~ "', header = true, auto_detect = false, columns = {" ~ columns | join(', ') ~ "}, " ~ var('raw_csv_dialect')
-        ~ ", encoding = '" ~ encoding ~ "', strict_mode = false, ignore_errors = true)) "
-        ~ "where strpos(v, chr(10)) > 0 or strpos(v, chr(13)) > 0)"
-    ).rows[0] %}
+        ~ ", encoding = '" ~ encoding ~ "', strict_mode = false, ignore_errors = true, store_rejects = true, "
+        ~ "rejects_table = '" ~ rejects ~ "', rejects_scan = '" ~ rejects ~ "_scan')")).rows[0] %}
+    {% set in_rejected = run_query(line_break_sums(
+        "select ltrim(any_value(csv_line), chr(10)) as v from " ~ rejects ~ " group by line")).rows[0] %}
+    {% do run_query("drop table " ~ rejects ~ "; drop table " ~ rejects ~ "_scan") %}
+    {% set embedded = [in_values[0] + in_rejected[0], in_values[1] + in_rejected[1]] %}
     {% set crlf_ends = crlf - embedded[0] %}
     {% set other_ends = other - embedded[1] %}
     {% if crlf_ends <= 0 or other_ends <= 0 %}{{ return('') }}{% endif %}
@@ -292,4 +296,12 @@
     {{ return(file ~ " has records ending partly in CRLF and partly in LF (" ~ crlf_ends ~ " end with CRLF, " ~ other_ends
         ~ " with LF; lines added by another tool?), and the warehouse's CSV reader stops on such a file. Write every record end the same way, keeping the line breaks inside quoted fields: `service-analytics convert --newline "
         ~ usual ~ " DIR NEW_DIR`, then build NEW_DIR (`service-analytics check DIR` names the first line that ends otherwise).") }}
+{% endmacro %}
+
+{#- Line breaks in the text column v of a query: CRLFs, and the other CRs and LFs. -#}
+{% macro line_break_sums(values_sql) %}
+    {{ return("select coalesce(sum(crlf), 0), coalesce(sum(breaks - 2 * crlf), 0) from ("
+        ~ "select (strlen(v) - strlen(replace(v, chr(13) || chr(10), ''))) // 2 as crlf, "
+        ~ "strlen(v) - strlen(replace(replace(v, chr(13), ''), chr(10), '')) as breaks from (" ~ values_sql ~ ") "
+        ~ "where strpos(v, chr(10)) > 0 or strpos(v, chr(13)) > 0)") }}
 {% endmacro %}
