@@ -101,13 +101,17 @@ for column, (metric, label) in zip(st.columns(len(HEADLINES)), HEADLINES, strict
 if previous is None:
     st.caption(f"No comparable period: no change is shown ({compared.split(': ', 1)[1]}).")
 
+if not now["consultations"]:
+    # empty charts and tables would only repeat this; say where the data are instead
+    st.info(f"Shop {shop_id} has no sessions from {period.start} to {period.end}. "
+            f"The marts hold days from {first} to {latest}.")
+    st.stop()
+
 # ---- trends ---------------------------------------------------------------------------
 st.subheader("Daily trend")
 trend = pd.DataFrame(data.daily_trend(con, shop_id, period),
                      columns=["day", "consultations", "response_rate_24h", "satisfaction_rate", "avg_first_response_s"])
-if trend.empty:
-    st.info("No sessions in this period.")
-else:
+if not trend.empty:
     trend["day"] = pd.to_datetime(trend["day"])
     left, right = st.columns(2)
     left.altair_chart(charts.consultations_chart(trend, period), use_container_width=True)

@@ -245,12 +245,18 @@ def delta_text(metric: str, now: float | None, before: float | None) -> str | No
 
 def agent_table_display(rows: Sequence[Mapping[str, object]]) -> Styler:
     """The per-agent table as the page shows it: rates in percent, times like the headline and
-    words instead of an empty cell, under headers short enough to fit; sorting keeps the numbers."""
+    words instead of an empty cell, under headers short enough to fit; sorting keeps the numbers.
+
+    The grid draws any empty cell as "None" whatever its text, so an empty rate holds -1 (it
+    sorts below 0%) and an empty time +inf (it sorts after the slowest), shown as words.
+    """
     shown = agent_table_csv(rows).rename(columns=AGENT_TABLE_SHORT_HEADERS)
+    empty = {"Manual 24h rate": -1.0, "Satisfaction": -1.0, "Avg first response": float("inf")}
+    shown = shown.astype({column: float for column in empty}).fillna(empty)
     return shown.style.format({
-        "Manual 24h rate": lambda v: format_figure("manual_response_rate_24h", _number(v)),
-        "Satisfaction": lambda v: "no ratings" if _number(v) is None else format_figure("satisfaction_rate", v),
-        "Avg first response": lambda v: format_figure("avg_first_response_seconds", _number(v)),
+        "Manual 24h rate": lambda v: "–" if v < 0 else format_figure("manual_response_rate_24h", v),
+        "Satisfaction": lambda v: "no ratings" if v < 0 else format_figure("satisfaction_rate", v),
+        "Avg first response": lambda v: "–" if v == float("inf") else format_figure("avg_first_response_seconds", v),
     })
 
 
