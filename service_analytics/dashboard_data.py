@@ -10,11 +10,14 @@ rates); `pytests/test_dashboard.py` checks them against `rpt_shop_periods` and
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pandas as pd
+from pandas.io.formats.style import Styler
 
 DEFAULT_PUBLISHED = Path("warehouse/published/service_analytics_marts.duckdb")
 MAX_CUSTOM_DAYS = 90  # S6: the seller centre allows custom ranges of at most 90 days
@@ -45,7 +48,17 @@ AGENT_TABLE_COLUMNS = {
     "satisfaction_rate": "Satisfaction",
     "avg_first_response_seconds": "Avg first response (s)",
 }
+# The page's headers where seed 000's are too long for ten columns side by side.
+AGENT_TABLE_SHORT_HEADERS = {"Responded within 24h": "Within 24h", "Avg first response (s)": "Avg first response"}
+ROLES = ("owner", "admin", "agent")
 ROLES_WITH_AGENT_TABLE = ("owner", "admin")  # seed 000: only owners and admins see the page's details
+# D43: a role the page does not know gets the view that shows the least (no per-agent table).
+LEAST_PRIVILEGED_ROLE = "agent"
+DEFAULT_PERIOD = "last_7_days"
+DEFAULT_CUSTOM_DAYS = 14
+WEEKDAYS = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
+TOPIC_TABLE_COLUMNS = ("Topic", "Sessions", "Share of consultations", "Bot only", "Bot then human", "Human only",
+                       "Unanswered")
 
 
 class PeriodError(ValueError):
@@ -91,6 +104,77 @@ def period_for(name: str, as_of: date, custom: tuple[date, date] | None = None) 
             )
         return Period(name, start, end)
     raise PeriodError(f"unknown period {name!r}: choose one of {', '.join(PRESETS)}")
+
+
+@dataclass(frozen=True)
+class View:
+    """What the page shows, chosen from its URL parameters; `notices` say what was replaced."""
+
+    role: str
+    shop_id: str
+    period_name: str
+    as_of: date
+    custom: tuple[date, date] | None
+    notices: tuple[str, ...] = ()
+
+
+def _pick(value: str | None, choices: Sequence[str], default: str, what: str, notices: list[str]) -> str:
+    if value is None or value in choices:
+        return value or default
+    notices.append(f"Unknown {what} {value!r}: showing {default!r} instead (choose one of {', '.join(choices)}).")
+    return default
+
+
+def _day(value: str | None, default: date, what: str, notices: list[str]) -> date:
+    if value is None:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        notices.append(f"{what} {value!r} is not a date (YYYY-MM-DD): showing {default} instead.")
+        return default
+
+
+def choose_view(params: Mapping[str, str], shop_ids: Sequence[str], first_day: date, latest: date) -> View:
+    """The view the URL parameters ask for, or the nearest valid one with a notice (D43).
+
+    An unknown role gets the least-privileged view, an unknown shop or period the first
+    shop or last 7 days; an as-of day outside the marts' days moves to the nearest one.
+    Custom ranges are kept as asked, so the 90-day rule applies to what the seller chose.
+    """
+    notices: list[str] = []
+    role = params.get("role", "owner")
+    if role not in ROLES:
+        notices.append(f"Unknown role {role!r}: showing the {LEAST_PRIVILEGED_ROLE} view "
+                       f"(choose one of {', '.join(ROLES)}).")
+        role = LEAST_PRIVILEGED_ROLE
+    shop_id = _pick(params.get("shop"), shop_ids, shop_ids[0], "shop", notices)
+    period_name = _pick(params.get("period"), PRESETS, DEFAULT_PERIOD, "period", notices)
+    custom = None
+    if period_name == "custom":
+        end = _day(params.get("end"), latest, "The end date", notices)
+        start = _day(params.get("start"), end - timedelta(days=DEFAULT_CUSTOM_DAYS - 1), "The start date", notices)
+        custom, as_of = (start, end), end
+    else:
+        as_of = _day(params.get("as_of"), latest, "The as-of date", notices)
+        nearest = min(max(as_of, first_day), latest)
+        if nearest != as_of:
+            notices.append(f"The marts hold days from {first_day} to {latest}: showing {nearest} "
+                           f"instead of {as_of}.")
+            as_of = nearest
+    return View(role, shop_id, period_name, as_of, custom, tuple(notices))
+
+
+def comparable_period(period: Period, shop_first_day: date | None) -> Period | None:
+    """The previous period of the same length, or None when the shop has no data for all of it (D44).
+
+    A period that starts before the shop's first day would compare with days the shop did
+    not exist (zeros), which reads as a jump in every figure.
+    """
+    previous = period.previous()
+    if shop_first_day is None or previous.start < shop_first_day:
+        return None
+    return previous
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
@@ -147,6 +231,52 @@ def format_figure(metric: str, value: float | None) -> str:
     return f"{int(value):,}"
 
 
+def delta_text(metric: str, now: float | None, before: float | None) -> str | None:
+    """The change against the previous period, in the headline's own unit (rates in points)."""
+    if now is None or before is None:
+        return None
+    change = now - before
+    if figure_kind(metric) == "rate":
+        return f"{change * 100:+.1f} pts"
+    if figure_kind(metric) == "seconds":
+        return ("-" if round(change) < 0 else "+") + format_figure(metric, abs(change))
+    return f"{change:+,.0f}"
+
+
+def agent_table_display(rows: Sequence[Mapping[str, object]]) -> Styler:
+    """The per-agent table as the page shows it: rates in percent, times like the headline and
+    words instead of an empty cell, under headers short enough to fit; sorting keeps the numbers.
+
+    The grid draws any empty cell as "None" whatever its text, so an empty rate holds -1 (it
+    sorts below 0%) and an empty time +inf (it sorts after the slowest), shown as words.
+    """
+    shown = agent_table_csv(rows).rename(columns=AGENT_TABLE_SHORT_HEADERS)
+    empty = {"Manual 24h rate": -1.0, "Satisfaction": -1.0, "Avg first response": float("inf")}
+    shown = shown.astype({column: float for column in empty}).fillna(empty)
+    return shown.style.format({
+        "Manual 24h rate": lambda v: "–" if v < 0 else format_figure("manual_response_rate_24h", v),
+        "Satisfaction": lambda v: "no ratings" if v < 0 else format_figure("satisfaction_rate", v),
+        "Avg first response": lambda v: "–" if v == float("inf") else format_figure("avg_first_response_seconds", v),
+    })
+
+
+def agent_table_csv(rows: Sequence[Mapping[str, object]]) -> pd.DataFrame:
+    """The per-agent table for download: seed 000's columns and headers, raw numbers."""
+    frame = pd.DataFrame(list(rows), columns=list(AGENT_TABLE_COLUMNS))
+    return frame.rename(columns=AGENT_TABLE_COLUMNS)
+
+
+def topic_table_display(rows: Sequence[Sequence[object]]) -> Styler:
+    """The topic table as the page shows it: the share of consultations in percent."""
+    frame = pd.DataFrame(list(rows), columns=list(TOPIC_TABLE_COLUMNS))
+    return frame.style.format({"Share of consultations": lambda v: format_figure("share_rate", _number(v))})
+
+
+def _number(value: object) -> float | None:
+    """A cell's number, or None for an empty cell (None or NaN)."""
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
 def published_path() -> Path:
     return Path(os.environ.get("SERVICE_ANALYTICS_PUBLISHED_PATH", DEFAULT_PUBLISHED))
 
@@ -159,6 +289,14 @@ def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path), read_only=True)
     con.execute("set schema = 'marts'")  # the published copy keeps the warehouse's schema name
     return con
+
+
+def first_day(con: duckdb.DuckDBPyConnection, shop_id: str | None = None) -> date | None:
+    """The first day with data, of one shop or of the whole marts."""
+    (day,) = con.execute(
+        "select min(date_day) from fct_shop_daily where ? is null or shop_id = ?", [shop_id, shop_id]
+    ).fetchone() or (None,)
+    return day
 
 
 def shops(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -228,22 +366,30 @@ def response_time_distribution(con: duckdb.DuckDBPyConnection, shop_id: str, per
 
 
 def time_slots(con: duckdb.DuckDBPyConnection, shop_id: str, period: Period) -> list[tuple[object, ...]]:
-    """Weekday × hour: consultations and the average first response (I5)."""
-    return con.execute(
+    """Weekday × hour: consultations and the average first response (I5), with every hour
+    of each weekday the period covers (an hour without sessions has 0 and no average)."""
+    found = {(row[0], row[1]): row for row in con.execute(
         "select day_of_week, hour_of_day, sum(consultations), "
         "sum(first_response_seconds_sum) / nullif(sum(first_response_sessions), 0) "
         "from fct_shop_hourly where shop_id = ? and date_day between ? and ? group by all order by 1, 2",
         [shop_id, period.start, period.end],
-    ).fetchall()
+    ).fetchall()}
+    weekdays = sorted({(period.start + timedelta(days=n)).isoweekday() for n in range(min(period.days, 7))})
+    return [found.get((weekday, hour), (weekday, hour, 0, None)) for weekday in weekdays for hour in range(24)]
 
 
 def topics(con: duckdb.DuckDBPyConnection, shop_id: str, period: Period) -> list[tuple[object, ...]]:
-    """Level-1 topics: sessions, shares and the source split (I1, I2)."""
+    """Level-1 topics: sessions, share of consultations and the source split (I1, I2).
+
+    The share is the topic's share sum over the period's consultations (a session with n
+    topics gives each 1/n, so the shares add up to 100%), a fraction like the other rates.
+    """
     return con.execute(
-        "select topic_name, sum(topic_sessions), cast(sum(topic_share_sum) as double), sum(bot_only_sessions), "
-        "sum(bot_then_human_sessions), sum(human_only_sessions), sum(unanswered_sessions) "
+        "select topic_name, sum(topic_sessions), "
+        "cast(sum(topic_share_sum) / nullif(sum(sum(topic_share_sum)) over (), 0) as double), "
+        "sum(bot_only_sessions), sum(bot_then_human_sessions), sum(human_only_sessions), sum(unanswered_sessions) "
         "from fct_topic_daily where shop_id = ? and topic_level = 1 and date_day between ? and ? "
-        "group by topic_name order by 3 desc",
+        "group by topic_name order by 3 desc, 1",
         [shop_id, period.start, period.end],
     ).fetchall()
 
