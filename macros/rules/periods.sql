@@ -127,7 +127,8 @@
         {%- endif %}
         cast('{{ start }}' as date) as period_start_date,
         cast('{{ end }}' as date) as period_end_date,
-        {{ summed_facts_and_rates(grain) }}
+        {#- bigint sums, as in the marts: many BI drivers do not know DuckDB's 128-bit sums #}
+        {{ summed_facts_and_rates(grain, summed=sum_as_bigint('{}')) }}
     from {{ (ref('fct_shop_daily') if grain == 'shop' else ref('fct_agent_daily')).include(database=false) }}
     where date_day between cast('{{ start }}' as date) and cast('{{ end }}' as date)
     {%- if shop_id is not none %}
