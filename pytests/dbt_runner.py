@@ -50,9 +50,11 @@ def write_semantic_manifest(workdir: Path) -> None:
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
 
 
-def run_mf(args: list[str], workdir: Path) -> DbtResult:
-    """MetricFlow (`service-analytics mf <args>`, offline) against the warehouse under `workdir` (after write_semantic_manifest)."""
-    done = subprocess.run([str(SERVICE_ANALYTICS), "mf", *args], cwd=ROOT, env=dbt_env(workdir), capture_output=True, text=True, timeout=300)
+def run_mf(args: list[str], workdir: Path, extra_env: dict[str, str] | None = None) -> DbtResult:
+    """MetricFlow (`service-analytics mf <args>`, offline) against the warehouse under `workdir`
+    (`extra_env`: e.g. another DBT_DUCKDB_PATH)."""
+    env = {**dbt_env(workdir), **(extra_env or {})}
+    done = subprocess.run([str(SERVICE_ANALYTICS), "mf", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     return DbtResult(done.returncode, done.stdout + done.stderr)
 
 

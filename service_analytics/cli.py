@@ -116,7 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser(
         "mf",
-        help="MetricFlow's mf command, offline (e.g. mf query --metrics response_rate_24h --group-by shop)",
+        help=(
+            "MetricFlow's mf command, offline, on the warehouse DBT_DUCKDB_PATH names "
+            "(e.g. mf query --metrics response_rate_24h --group-by shop); mf --published ... reads the published copy"
+        ),
         description="Runs MetricFlow's `mf` with its arguments, without its check for updates on PyPI.",
         add_help=False,
     )
