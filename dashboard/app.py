@@ -20,14 +20,14 @@ st.set_page_config(page_title="Service Analytics", layout="wide")
 WEEKDAYS = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
 HEADLINES = (
     ("consultations", "Consultations"),
-    ("response_rate_24h", "24h response rate"),
+    ("response_rate_24h", "{response_window_hours}h response rate"),
     ("satisfaction_rate", "Satisfaction"),
     ("avg_first_response_seconds", "Average first response"),
 )
 SMART_SERVICE = (
     ("bot_coverage_rate", "Bot coverage"),
     ("bot_resolution_rate", "Bot resolution"),
-    ("human_connected_in_time_rate", "Human connected within 20 s"),
+    ("human_connected_in_time_rate", "Human connected within {human_connect_target_seconds} s"),
     ("avg_human_wait_seconds", "Average human waiting"),
     ("human_satisfaction_rate", "Human satisfaction"),
     ("human_reply_rate", "Human reply rate"),
@@ -56,6 +56,7 @@ try:
     con = data.connect()
     shops = data.shops(con)
     latest = data.latest_day(con)
+    thresholds = data.thresholds(con)
 except (FileNotFoundError, LookupError) as problem:
     st.error(str(problem))
     st.stop()
@@ -98,7 +99,8 @@ goal = data.targets(con, shop_id)
 for column, (metric, label) in zip(st.columns(len(HEADLINES)), HEADLINES, strict=True):
     with column:
         # a lower first response time is better
-        st.metric(label, data.format_figure(metric, now[metric]), delta_text(metric, now[metric], before[metric]),
+        st.metric(data.threshold_label(label, thresholds), data.format_figure(metric, now[metric]),
+                  delta_text(metric, now[metric], before[metric]),
                   delta_color="inverse" if metric == "avg_first_response_seconds" else "normal")
         if metric in goal and goal[metric] is not None:
             st.caption(f"Target: {data.format_figure(metric, goal[metric])}")
@@ -121,10 +123,11 @@ if role in data.ROLES_WITH_AGENT_TABLE:
     if agents.empty:
         st.info("No sessions were attributed to an agent in this period.")
     else:
-        shown = agents[list(data.AGENT_TABLE_COLUMNS)].rename(columns=data.AGENT_TABLE_COLUMNS)
+        headers = {column: data.threshold_label(label, thresholds) for column, label in data.AGENT_TABLE_COLUMNS.items()}
+        shown = agents[list(headers)].rename(columns=headers)
         percent = st.column_config.NumberColumn(format="percent")
         st.dataframe(shown, hide_index=True, use_container_width=True, column_config={
-            "Manual 24h rate": percent, "Satisfaction": percent,
+            headers["manual_response_rate_24h"]: percent, "Satisfaction": percent,
             "Avg first response (s)": st.column_config.NumberColumn(format="%.0f"),
         })
         st.download_button("Download CSV", shown.to_csv(index=False).encode("utf-8"),
@@ -162,4 +165,4 @@ with right:
     st.subheader("Smart service")
     smart = data.smart_service(con, shop_id, period)
     for column, (metric, label) in zip(st.columns(3) * 2, SMART_SERVICE, strict=True):
-        column.metric(label, data.format_figure(metric, smart[metric]))
+        column.metric(data.threshold_label(label, thresholds), data.format_figure(metric, smart[metric]))

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from service_analytics.contract import project_vars
+
 DEFAULT_PUBLISHED = Path("warehouse/published/service_analytics_marts.duckdb")
 MAX_CUSTOM_DAYS = 90  # S6: the seller centre allows custom ranges of at most 90 days
 PRESETS = ("last_7_days", "last_28_days", "calendar_week", "calendar_month", "custom")
@@ -36,15 +38,17 @@ AGENT_FACTS = ("assigned_sessions", *SHOP_FACTS[1:])
 AGENT_TABLE_COLUMNS = {
     "agent_name": "Agent",
     "assigned_sessions": "Assigned",
-    "responded_within_24h_sessions": "Responded within 24h",
+    "responded_within_24h_sessions": "Responded within {response_window_hours}h",
     "smart_resolved_sessions": "Smart-resolved",
     "responded_late_sessions": "Late",
     "unresponded_sessions": "Unresponded",
     "needs_manual_sessions": "Needs manual",
-    "manual_response_rate_24h": "Manual 24h rate",
+    "manual_response_rate_24h": "Manual {response_window_hours}h rate",
     "satisfaction_rate": "Satisfaction",
     "avg_first_response_seconds": "Avg first response (s)",
 }
+# The thresholds that labels print (README "Project variables"), read by thresholds().
+THRESHOLD_SETTINGS = ("response_window_hours", "human_connect_target_seconds")
 ROLES_WITH_AGENT_TABLE = ("owner", "admin")  # seed 000: only owners and admins see the page's details
 
 
@@ -145,6 +149,25 @@ def format_figure(metric: str, value: float | None) -> str:
         hours, minutes = divmod(minutes, 60)
         return f"{hours}h {minutes:02d}m {seconds:02d}s" if hours else f"{minutes}m {seconds:02d}s"
     return f"{int(value):,}"
+
+
+def thresholds(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """The thresholds the published marts were built with (mart rpt_settings); the project's
+    defaults (dbt_project.yml) for a copy published before that mart existed."""
+    defaults = project_vars()
+    try:
+        row = con.execute(f"select {', '.join(THRESHOLD_SETTINGS)} from rpt_settings").fetchone()
+    except duckdb.CatalogException:
+        row = None
+    if row is None:
+        return {name: float(str(defaults[name])) for name in THRESHOLD_SETTINGS}
+    return {name: float(value) for name, value in zip(THRESHOLD_SETTINGS, row, strict=True)}
+
+
+def threshold_label(label: str, settings: dict[str, float]) -> str:
+    """`label` with its {setting} placeholders (e.g. "Responded within {response_window_hours}h")
+    filled with the build's thresholds, so a label never prints a default the build did not use."""
+    return label.format_map({name: f"{value:g}" for name, value in settings.items()})
 
 
 def published_path() -> Path:
