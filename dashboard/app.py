@@ -20,14 +20,14 @@ st.set_page_config(page_title="Service Analytics", layout="wide")
 
 HEADLINES = (
     ("consultations", "Consultations"),
-    ("response_rate_24h", "24h response rate"),
+    ("response_rate_24h", "{response_window_hours}h response rate"),
     ("satisfaction_rate", "Satisfaction"),
     ("avg_first_response_seconds", "Average first response"),
 )
 SMART_SERVICE = (
     ("bot_coverage_rate", "Bot coverage"),
     ("bot_resolution_rate", "Bot resolution"),
-    ("human_connected_in_time_rate", "Human connected within 20 s"),
+    ("human_connected_in_time_rate", "Human connected within {human_connect_target_seconds} s"),
     ("avg_human_wait_seconds", "Average human waiting"),
     ("human_satisfaction_rate", "Human satisfaction"),
     ("human_reply_rate", "Human reply rate"),
@@ -38,6 +38,7 @@ try:
     shops = data.shops(con)
     latest = data.latest_day(con)
     first = data.first_day(con) or latest
+    thresholds = data.thresholds(con)
 except (FileNotFoundError, LookupError) as problem:
     st.error(str(problem))
     st.stop()
@@ -93,7 +94,7 @@ goal = data.targets(con, shop_id)
 for column, (metric, label) in zip(st.columns(len(HEADLINES)), HEADLINES, strict=True):
     with column:
         # a lower first response time is better
-        st.metric(label, data.format_figure(metric, now[metric]),
+        st.metric(data.threshold_label(label, thresholds), data.format_figure(metric, now[metric]),
                   data.delta_text(metric, now[metric], before[metric]) if before else None,
                   delta_color="inverse" if metric == "avg_first_response_seconds" else "normal")
         if metric in goal and goal[metric] is not None:
@@ -115,7 +116,7 @@ if not trend.empty:
     trend["day"] = pd.to_datetime(trend["day"])
     left, right = st.columns(2)
     left.altair_chart(charts.consultations_chart(trend, period), use_container_width=True)
-    right.altair_chart(charts.rates_chart(trend, period), use_container_width=True)
+    right.altair_chart(charts.rates_chart(trend, period, thresholds), use_container_width=True)
 
 # ---- per-agent table (owners and admins only, seed 000) -------------------------------
 st.subheader("Chat details per agent")
@@ -124,9 +125,12 @@ if role in data.ROLES_WITH_AGENT_TABLE:
     if not agents:
         st.info("No sessions were attributed to an agent in this period.")
     else:
-        st.dataframe(data.agent_table_display(agents), hide_index=True, use_container_width=True, column_config={
-            short: st.column_config.Column(help=f"{full}") for full, short in data.AGENT_TABLE_SHORT_HEADERS.items()})
-        st.download_button("Download CSV", data.agent_table_csv(agents).to_csv(index=False).encode("utf-8"),
+        headers = data.agent_table_headers(thresholds)
+        st.dataframe(data.agent_table_display(agents, thresholds), hide_index=True, use_container_width=True,
+                     column_config={short: st.column_config.Column(help=headers[column])
+                                    for column, short in data.agent_table_headers(thresholds, short=True).items()
+                                    if short != headers[column]})
+        st.download_button("Download CSV", data.agent_table_csv(agents, thresholds).to_csv(index=False).encode("utf-8"),
                            file_name=f"agents_{shop_id}_{period.start}_{period.end}.csv", mime="text/csv")
 else:
     st.info("Only the shop owner and admins can see the per-agent details.")
@@ -157,4 +161,4 @@ st.dataframe(data.topic_table_display(data.topics(con, shop_id, period)), hide_i
 st.subheader("Smart service")
 smart = data.smart_service(con, shop_id, period)
 for column, (metric, label) in zip(st.columns(3) * 2, SMART_SERVICE, strict=True):
-    column.metric(label, data.format_figure(metric, smart[metric]))
+    column.metric(data.threshold_label(label, thresholds), data.format_figure(metric, smart[metric]))

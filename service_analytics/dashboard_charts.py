@@ -6,9 +6,11 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from service_analytics.dashboard_data import WEEKDAYS, Period, format_figure
+from collections.abc import Mapping
 
-RATE_SERIES = {"response_rate_24h": "24h response rate", "satisfaction_rate": "Satisfaction"}
+from service_analytics.dashboard_data import WEEKDAYS, Period, default_thresholds, format_figure, threshold_label
+
+RATE_SERIES = {"response_rate_24h": "{response_window_hours}h response rate", "satisfaction_rate": "Satisfaction"}
 # Beyond this many days a tick per day crowds the axis; a tick per week reads better.
 DAILY_TICKS_UP_TO_DAYS = 10
 
@@ -26,10 +28,12 @@ def consultations_chart(trend: pd.DataFrame, period: Period) -> alt.Chart:
         tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("consultations:Q", title="Consultations")])
 
 
-def rates_chart(trend: pd.DataFrame, period: Period) -> alt.Chart:
-    """The day's 24h response rate and satisfaction on one 0-100% axis."""
+def rates_chart(trend: pd.DataFrame, period: Period, settings: Mapping[str, float] | None = None) -> alt.Chart:
+    """The day's 24h response rate and satisfaction on one 0-100% axis, labelled with the
+    build's response window (the default's when `settings` is None)."""
+    settings = default_thresholds() if settings is None else settings
     rates = trend.melt(id_vars="day", value_vars=list(RATE_SERIES), var_name="series", value_name="rate")
-    rates["series"] = rates["series"].map(RATE_SERIES)
+    rates["series"] = rates["series"].map({name: threshold_label(label, settings) for name, label in RATE_SERIES.items()})
     return alt.Chart(rates).mark_line(point=True).encode(
         x=day_axis(period),
         y=alt.Y("rate:Q", title="Rate", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),

@@ -19,6 +19,8 @@ import duckdb
 import pandas as pd
 from pandas.io.formats.style import Styler
 
+from service_analytics.contract import project_vars
+
 DEFAULT_PUBLISHED = Path("warehouse/published/service_analytics_marts.duckdb")
 MAX_CUSTOM_DAYS = 90  # S6: the seller centre allows custom ranges of at most 90 days
 PRESETS = ("last_7_days", "last_28_days", "calendar_week", "calendar_month", "custom")
@@ -39,18 +41,21 @@ AGENT_FACTS = ("assigned_sessions", *SHOP_FACTS[1:])
 AGENT_TABLE_COLUMNS = {
     "agent_name": "Agent",
     "assigned_sessions": "Assigned",
-    "responded_within_24h_sessions": "Responded within 24h",
+    "responded_within_24h_sessions": "Responded within {response_window_hours}h",
     "smart_resolved_sessions": "Smart-resolved",
     "responded_late_sessions": "Late",
     "unresponded_sessions": "Unresponded",
     "needs_manual_sessions": "Needs manual",
-    "manual_response_rate_24h": "Manual 24h rate",
+    "manual_response_rate_24h": "Manual {response_window_hours}h rate",
     "satisfaction_rate": "Satisfaction",
     "avg_first_response_seconds": "Avg first response (s)",
 }
 # The page's headers where seed 000's are too long for ten columns side by side.
-AGENT_TABLE_SHORT_HEADERS = {"Responded within 24h": "Within 24h", "Avg first response (s)": "Avg first response"}
+AGENT_TABLE_SHORT_HEADERS = {"responded_within_24h_sessions": "Within {response_window_hours}h",
+                             "avg_first_response_seconds": "Avg first response"}
 ROLES = ("owner", "admin", "agent")
+# The thresholds that labels print (README "Project variables"), read by thresholds().
+THRESHOLD_SETTINGS = ("response_window_hours", "human_connect_target_seconds")
 ROLES_WITH_AGENT_TABLE = ("owner", "admin")  # seed 000: only owners and admins see the page's details
 # D43: a role the page does not know gets the view that shows the least (no per-agent table).
 LEAST_PRIVILEGED_ROLE = "agent"
@@ -243,27 +248,37 @@ def delta_text(metric: str, now: float | None, before: float | None) -> str | No
     return f"{change:+,.0f}"
 
 
-def agent_table_display(rows: Sequence[Mapping[str, object]]) -> Styler:
+def agent_table_headers(settings: Mapping[str, float] | None = None, short: bool = False) -> dict[str, str]:
+    """Seed 000's header of each agent-table column, with the build's thresholds filled in;
+    `short` gives the page's shorter headers where the full ones do not fit."""
+    settings = default_thresholds() if settings is None else settings
+    labels = {**AGENT_TABLE_COLUMNS, **(AGENT_TABLE_SHORT_HEADERS if short else {})}
+    return {column: threshold_label(label, settings) for column, label in labels.items()}
+
+
+def agent_table_display(rows: Sequence[Mapping[str, object]], settings: Mapping[str, float] | None = None) -> Styler:
     """The per-agent table as the page shows it: rates in percent, times like the headline and
     words instead of an empty cell, under headers short enough to fit; sorting keeps the numbers.
 
     The grid draws any empty cell as "None" whatever its text, so an empty rate holds -1 (it
     sorts below 0%) and an empty time +inf (it sorts after the slowest), shown as words.
     """
-    shown = agent_table_csv(rows).rename(columns=AGENT_TABLE_SHORT_HEADERS)
-    empty = {"Manual 24h rate": -1.0, "Satisfaction": -1.0, "Avg first response": float("inf")}
-    shown = shown.astype({column: float for column in empty}).fillna(empty)
-    return shown.style.format({
-        "Manual 24h rate": lambda v: "–" if v < 0 else format_figure("manual_response_rate_24h", v),
-        "Satisfaction": lambda v: "no ratings" if v < 0 else format_figure("satisfaction_rate", v),
-        "Avg first response": lambda v: "–" if v == float("inf") else format_figure("avg_first_response_seconds", v),
+    frame = pd.DataFrame(list(rows), columns=list(AGENT_TABLE_COLUMNS))
+    empty = {"manual_response_rate_24h": -1.0, "satisfaction_rate": -1.0, "avg_first_response_seconds": float("inf")}
+    frame = frame.astype({column: float for column in empty}).fillna(empty)
+    headers = agent_table_headers(settings, short=True)
+    return frame.rename(columns=headers).style.format({
+        headers["manual_response_rate_24h"]: lambda v: "–" if v < 0 else format_figure("manual_response_rate_24h", v),
+        headers["satisfaction_rate"]: lambda v: "no ratings" if v < 0 else format_figure("satisfaction_rate", v),
+        headers["avg_first_response_seconds"]:
+            lambda v: "–" if v == float("inf") else format_figure("avg_first_response_seconds", v),
     })
 
 
-def agent_table_csv(rows: Sequence[Mapping[str, object]]) -> pd.DataFrame:
+def agent_table_csv(rows: Sequence[Mapping[str, object]], settings: Mapping[str, float] | None = None) -> pd.DataFrame:
     """The per-agent table for download: seed 000's columns and headers, raw numbers."""
     frame = pd.DataFrame(list(rows), columns=list(AGENT_TABLE_COLUMNS))
-    return frame.rename(columns=AGENT_TABLE_COLUMNS)
+    return frame.rename(columns=agent_table_headers(settings))
 
 
 def topic_table_display(rows: Sequence[Sequence[object]]) -> Styler:
@@ -275,6 +290,29 @@ def topic_table_display(rows: Sequence[Sequence[object]]) -> Styler:
 def _number(value: object) -> float | None:
     """A cell's number, or None for an empty cell (None or NaN)."""
     return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+def default_thresholds() -> dict[str, float]:
+    """The project's default thresholds (dbt_project.yml vars)."""
+    defaults = project_vars()
+    return {name: float(str(defaults[name])) for name in THRESHOLD_SETTINGS}
+
+
+def thresholds(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """The thresholds the published marts were built with (mart rpt_settings); the project's
+    defaults (dbt_project.yml) for a copy published before that mart existed."""
+    try:
+        row = con.execute(f"select {', '.join(THRESHOLD_SETTINGS)} from rpt_settings").fetchone()
+    except duckdb.CatalogException:
+        row = None
+    if row is None:
+        return default_thresholds()
+    return {name: float(value) for name, value in zip(THRESHOLD_SETTINGS, row, strict=True)}
+
+
+def threshold_label(label: str, settings: Mapping[str, float]) -> str:
+    """`label` with its {setting} placeholders (e.g. "Responded within {response_window_hours}h")
+    filled with the build's thresholds, so a label never prints a default the build did not use."""
+    return label.format_map({name: f"{value:g}" for name, value in settings.items()})
 
 
 def published_path() -> Path:
