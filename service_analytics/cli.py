@@ -147,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Generate an export once (cached under bench/cache/ by its parameters), then measure the "
             "floor query, the full build (seeds and models) and the tests, with peak memory, and print "
-            "one table. Figures are appended to bench/results.jsonl. Reports; never fails on a slow machine."
+            "one table. Figures are appended to bench/results.jsonl. A slow machine is no failure; a "
+            "failed step is: it shows FAILED and no figure derived from it, and the exit status is 1."
         ),
         formatter_class=_HelpFormatter,
     )
@@ -258,11 +259,19 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from service_analytics.bench import format_result, run_bench
+    from service_analytics.bench import BenchError, format_result, run_bench
 
-    result = run_bench(args.shops, args.days, args.messages, args.fmt, args.seed,
-                       incremental=not args.skip_incremental, target=args.target)
+    try:
+        result = run_bench(args.shops, args.days, args.messages, args.fmt, args.seed,
+                           incremental=not args.skip_incremental, target=args.target)
+    except BenchError as error:
+        print(f"service-analytics bench: {error}", file=sys.stderr)
+        return 1
     print(format_result(result))
+    if result.failed_steps:
+        names = ", ".join(step.name for step in result.failed_steps)
+        print(f"service-analytics bench: failed step(s): {names}; no figure is derived from them", file=sys.stderr)
+        return 1
     return 0
 
 
