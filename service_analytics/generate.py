@@ -13,6 +13,11 @@ What the data looks like (so that builds and benchmarks mean something):
   closes, sessions that simply go quiet, agent outreach outside any session;
 - vacations (with a repeated `vacation_on`), ratings on a minority of sessions;
 - a small share of bad rows of every kind the warehouse quarantines (S9).
+
+The parts: ShopCatalogue writes shops, agents and vacations; SessionSchedule says when
+sessions start; ConversationWriter writes each session's messages, events and rating;
+BadRowInjector adds the bad rows; Export and its row writers write the files; simulate()
+runs them day by day. They share one Simulation (one random stream, drawn in a fixed order).
 """
 
 from __future__ import annotations
