@@ -14,6 +14,10 @@ import yaml
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class ContractError(ValueError):
+    """dbt_project.yml's raw_contract var is missing or not a mapping."""
+
+
 @dataclass(frozen=True)
 class RawTable:
     name: str
@@ -29,8 +33,9 @@ def project_vars(project_file: Path = PROJECT_ROOT / "dbt_project.yml") -> dict[
 
 def load_contract(project_file: Path = PROJECT_ROOT / "dbt_project.yml") -> tuple[RawTable, ...]:
     """The raw tables in contract order, from the dbt project's `raw_contract` var."""
-    contract = project_vars(project_file)["raw_contract"]
-    assert isinstance(contract, dict)
+    contract = project_vars(project_file).get("raw_contract")
+    if not isinstance(contract, dict):
+        raise ContractError(f"{project_file}: var raw_contract must map each raw table to its columns and required columns")
     return tuple(
         RawTable(name, tuple(spec["columns"]), tuple(spec["required"])) for name, spec in contract.items()
     )
