@@ -56,9 +56,9 @@ def _with_late_changes(source: Path, dest: Path, last_day: date) -> Path:
         ("M900000102", "S0002", "B_LATE_RATING", "agent", "A000201", "text", _stamp(rated_day, 10), "hi, how can I help"),
     ]
     with (dest / "chat_messages.csv").open("a", newline="") as file:
-        csv.writer(file, lineterminator="\n").writerows(messages)
+        csv.writer(file, lineterminator="\r\n").writerows(messages)  # the generator writes CRLF
     with (dest / "session_ratings.csv").open("a", newline="") as file:
-        csv.writer(file, lineterminator="\n").writerow(("R900000001", "S0002", "B_LATE_RATING", "1", _stamp(last_day, 12)))
+        csv.writer(file, lineterminator="\r\n").writerow(("R900000001", "S0002", "B_LATE_RATING", "1", _stamp(last_day, 12)))
     return dest
 
 
