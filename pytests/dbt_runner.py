@@ -50,9 +50,11 @@ def write_semantic_manifest(workdir: Path) -> None:
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
 
 
-def run_mf(args: list[str], workdir: Path) -> DbtResult:
-    """MetricFlow (`service-analytics mf <args>`, offline) against the warehouse under `workdir` (after write_semantic_manifest)."""
-    done = subprocess.run([str(SERVICE_ANALYTICS), "mf", *args], cwd=ROOT, env=dbt_env(workdir), capture_output=True, text=True, timeout=300)
+def run_mf(args: list[str], workdir: Path, extra_env: dict[str, str] | None = None) -> DbtResult:
+    """MetricFlow (`service-analytics mf <args>`, offline) against the warehouse under `workdir`
+    (`extra_env`: e.g. another DBT_DUCKDB_PATH)."""
+    env = {**dbt_env(workdir), **(extra_env or {})}
+    done = subprocess.run([str(SERVICE_ANALYTICS), "mf", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     return DbtResult(done.returncode, done.stdout + done.stderr)
 
 
@@ -86,3 +88,40 @@ def run_dbt(
 def query(workdir: Path, sql: str) -> list[tuple[object, ...]]:
     with duckdb.connect(str(workdir / WAREHOUSE_FILE), read_only=True) as connection:
         return connection.execute(sql).fetchall()
+
+
+def manifest_models(workdir: Path, materialized: str | None = None, schema: str | None = None) -> list[str]:
+    """The project's models in the manifest of the last dbt run under `workdir` (its
+    target/manifest.json), only those with config.materialized `materialized` and built
+    into `schema` when given."""
+    manifest = json.loads((workdir / "target" / "manifest.json").read_text(encoding="utf-8"))
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and materialized in (None, node["config"]["materialized"])
+        and schema in (None, node["schema"])
+    )
+
+
+def incremental_models(workdir: Path) -> list[str]:
+    """The project's incremental models, from the manifest of the last dbt run under `workdir`."""
+    return manifest_models(workdir, materialized="incremental")
+
+
+def marts_fingerprint(workdir: Path, schema: str = "marts", like: str = "%") -> dict[str, tuple[object, ...]]:
+    """Row count and a hash of the sorted row hashes of every table of `schema`."""
+    tables = [
+        row[0]
+        for row in query(
+            workdir,
+            f"select table_name from information_schema.tables where table_schema = '{schema}' "
+            f"and table_type = 'BASE TABLE' and table_name like '{like}' order by 1",
+        )
+    ]
+    fingerprint = {}
+    for table in tables:
+        columns = [row[0] for row in query(workdir, f"select column_name from information_schema.columns where table_schema = '{schema}' and table_name = '{table}' order by ordinal_position")]
+        row_hashes = f"select md5(cast(row({', '.join(columns)}) as varchar)) as h from {schema}.{table}"
+        fingerprint[table] = query(workdir, f"select count(*), md5(string_agg(h, ',' order by h)) from ({row_hashes})")[0]
+    return fingerprint

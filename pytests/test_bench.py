@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import re
 import sys
+from contextlib import redirect_stdout
 from datetime import date
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from service_analytics.bench import BenchResult, Step, export_for, format_result, history_for, measure, slowest_models
 from service_analytics.history import last_full_day
@@ -135,3 +140,93 @@ def test_a_run_records_the_commit_it_measured() -> None:
     step = Step("x", 2.0, 100.0, 0)
     result = BenchResult("t", "m", 1000, 100, 2, 3, "csv", step, step, step, None, None, commit="abc1234")
     assert "abc1234" in format_result(result)
+
+
+def _rows(table: str) -> dict[str, str]:
+    """format_result's table as {row label: value} (other lines, e.g. a progress bar, left out)."""
+    cells = [re.split(r"\s{2,}", line.strip(), maxsplit=1) for line in table.splitlines()]
+    return {cell[0]: cell[1] for cell in cells if len(cell) == 2}
+
+
+def test_a_failed_full_build_shows_no_figure_derived_from_it() -> None:
+    failed = Step("models", 0.4, 90.0, 2)
+    result = BenchResult(
+        "t", "m", 1000, None, 2, 3, "csv", Step("floor", 0.5, 50.0, 0), failed, Step("tests", 1.0, 80.0, 0),
+        Step("history", 1.8, 90.0, 0), Step("incremental", 0.3, 60.0, 0),
+        slowest_models={"models": [("base_chat__messages", 0.2)]},
+    )
+    assert result.messages_per_second is None and result.models_vs_floor is None and result.incremental_vs_full is None
+    rows = _rows(format_result(result))
+    assert "FAILED, exit 2" in rows["full build: seeds + models"]
+    for derived in ("messages per second (models)", "models / floor", "incremental day / full build"):
+        assert rows[derived] == "n/a (models FAILED)", derived
+    assert "slowest models, full build" not in rows
+
+
+def test_a_failed_floor_gives_no_ratio_to_it() -> None:
+    step = Step("x", 2.0, 100.0, 0)
+    result = BenchResult("t", "m", 1000, 100, 2, 3, "csv", Step("floor", 0.1, 50.0, 1), step, step, None, None)
+    rows = _rows(format_result(result))
+    assert rows["models / floor"] == "n/a (floor FAILED)"
+    assert rows["messages per second (models)"] == "500"  # 1000 messages / 2.0 s: the build itself succeeded
+
+
+def _bench_with_failing_step(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, failing: str, arguments: list[str]
+) -> tuple[int, str, list[list[str]]]:
+    """`service-analytics bench` on a tiny export, every step's runner replaced: `failing`
+    exits 2, the others succeed at once (and the warehouse counts are made up). Returns the
+    exit status, stdout and the commands the steps would have run."""
+    import service_analytics.bench as bench
+    from service_analytics.cli import main
+
+    commands: list[list[str]] = []
+
+    def fake_measure(name: str, command: list[str], env: dict[str, str], quiet: bool = True) -> Step:
+        commands.append(command)
+        return Step(name, 0.25, 10.0, 2 if name == failing else 0)
+
+    monkeypatch.setattr(bench, "measure", fake_measure)
+    monkeypatch.setattr(bench, "_counts", lambda target, warehouse, env: (100, 300))  # no warehouse was built
+    monkeypatch.setattr(bench, "PROJECT_ROOT", tmp_path)
+    output = io.StringIO()
+    with redirect_stdout(output):
+        code = main(["bench", "--shops", "2", "--messages", "300", "--format", "csv", *arguments])
+    return code, output.getvalue(), commands
+
+
+def test_bench_exits_non_zero_and_derives_nothing_when_the_full_build_fails(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    code, out, commands = _bench_with_failing_step(monkeypatch, tmp_path, "models", ["--days", "2", "--skip-incremental"])
+    assert code != 0
+    rows = _rows(out)
+    assert "FAILED, exit 2" in rows["full build: seeds + models"]
+    assert rows["messages per second (models)"] == "n/a (models FAILED)"
+    assert rows["models / floor"] == "n/a (models FAILED)"
+    (record,) = [json.loads(line) for line in (tmp_path / "bench" / "results.jsonl").read_text().splitlines()]
+    assert record["messages_per_second"] is None and record["models_vs_floor"] is None
+    # every step is a real program, none a Python program passed as a string
+    assert all("-c" not in command for command in commands), commands
+
+
+def test_bench_exits_non_zero_when_the_build_of_the_earlier_days_fails(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    code, out, _ = _bench_with_failing_step(monkeypatch, tmp_path, "history", ["--days", "4"])
+    assert code != 0
+    rows = _rows(out)
+    assert "FAILED, exit 2" in rows["incremental: build of the earlier days"]
+    assert rows["incremental day / full build"] == "n/a"
+
+
+def test_the_floor_runs_as_a_module_and_fails_on_a_missing_file(tmp_path: Path) -> None:
+    from service_analytics.bench import PROBE
+    from service_analytics.check import reader_sql
+
+    export = export_for(2, 2, 200, "parquet", 1, tmp_path)
+    env = dict(os.environ)
+    floor = measure("floor", [*PROBE, "floor-duckdb", "--memory", "1GB", "--reader", reader_sql(export / "chat_messages.parquet")], env)
+    assert floor.ok
+    missing = reader_sql(tmp_path / "missing.parquet")
+    assert not measure("floor", [*PROBE, "floor-duckdb", "--memory", "1GB", "--reader", missing], env).ok

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dbt_runner import query, run_dbt
+from dbt_runner import marts_fingerprint, query, run_dbt
 from service_analytics.generate import GenerateConfig, generate
 
 MARTS = (
@@ -172,28 +172,10 @@ def test_every_model_and_column_is_documented(built: Path, small_export: Path) -
     assert not missing, missing
 
 
-def _marts_fingerprint(workdir: Path, schema: str = "marts", like: str = "%") -> dict[str, tuple[object, ...]]:
-    """Row count and a hash of the sorted row hashes of every table of `schema`."""
-    tables = [
-        row[0]
-        for row in query(
-            workdir,
-            f"select table_name from information_schema.tables where table_schema = '{schema}' "
-            f"and table_type = 'BASE TABLE' and table_name like '{like}' order by 1",
-        )
-    ]
-    fingerprint = {}
-    for table in tables:
-        columns = [row[0] for row in query(workdir, f"select column_name from information_schema.columns where table_schema = '{schema}' and table_name = '{table}' order by ordinal_position")]
-        row_hashes = f"select md5(cast(row({', '.join(columns)}) as varchar)) as h from {schema}.{table}"
-        fingerprint[table] = query(workdir, f"select count(*), md5(string_agg(h, ',' order by h)) from ({row_hashes})")[0]
-    return fingerprint
-
-
 def test_same_export_built_twice_gives_identical_marts(built: Path, small_export: Path, tmp_path: Path) -> None:
     result = run_dbt(["build", "--resource-type", "seed", "--resource-type", "model"], tmp_path, raw_data_dir=small_export)
     assert result.returncode == 0, result.output[-4000:]
-    first, second = _marts_fingerprint(built), _marts_fingerprint(tmp_path)
+    first, second = marts_fingerprint(built), marts_fingerprint(tmp_path)
     assert set(first) >= set(MARTS)
     assert first == second
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
-from service_analytics.contract import RAW_TABLES
+from service_analytics.contract import RAW_TABLES, ContractError, load_contract
 
 
 def test_sources_document_exactly_the_contract_columns(project_root: Path) -> None:
@@ -23,3 +24,11 @@ def test_required_columns_are_columns(project_root: Path) -> None:
 def test_bundled_sample_has_every_table(project_root: Path) -> None:
     for table in RAW_TABLES:
         assert (project_root / "data/sample" / f"{table.name}.csv").is_file(), table.name
+
+
+def test_a_project_without_a_raw_contract_mapping_is_refused_by_name(tmp_path: Path) -> None:
+    for text in ("vars: {}\n", "vars:\n  raw_contract: [shops, agents]\n"):
+        project = tmp_path / "dbt_project.yml"
+        project.write_text(text)
+        with pytest.raises(ContractError, match="raw_contract must map each raw table"):
+            load_contract(project)

@@ -9,36 +9,11 @@ from pathlib import Path
 
 import duckdb
 
-from dbt_runner import query, run_dbt
+from dbt_runner import incremental_models, manifest_models, marts_fingerprint, query, run_dbt
 from service_analytics.check import reader_sql
 from service_analytics.history import last_full_day, write_history
-from test_build_end_to_end import MARTS, _marts_fingerprint
 
 BUILD = ["build", "--resource-type", "seed", "--resource-type", "model"]
-INCREMENTAL_MODELS = (
-    "base_chat__messages",
-    "base_chat__session_events",
-    "base_chat__ratings",
-    "int_sessions__sessionized",
-    "int_sessions__aggregated",
-    "int_ratings__matched",
-    "int_sessions__outcomes",
-    "int_sessions__topics",
-    "fct_sessions",
-    "fct_topic_daily",
-    "rpt_topic_hotspots",
-    "rpt_shop_periods",
-    "rpt_agent_periods",
-    "rpt_agent_rankings",
-    "fct_shop_daily",
-    "fct_agent_daily",
-    "fct_shop_hourly",
-    "fct_response_time_buckets_daily",
-    "fct_rating_distribution_daily",
-    "rpt_smart_service_30d",
-    "fct_agent_workload_daily",
-    "rpt_first_response_percentiles",
-)
 
 
 def _stamp(day: date, hour: int) -> str:
@@ -81,9 +56,9 @@ def _with_late_changes(source: Path, dest: Path, last_day: date) -> Path:
         ("M900000102", "S0002", "B_LATE_RATING", "agent", "A000201", "text", _stamp(rated_day, 10), "hi, how can I help"),
     ]
     with (dest / "chat_messages.csv").open("a", newline="") as file:
-        csv.writer(file, lineterminator="\n").writerows(messages)
+        csv.writer(file, lineterminator="\r\n").writerows(messages)  # the generator writes CRLF
     with (dest / "session_ratings.csv").open("a", newline="") as file:
-        csv.writer(file, lineterminator="\n").writerow(("R900000001", "S0002", "B_LATE_RATING", "1", _stamp(last_day, 12)))
+        csv.writer(file, lineterminator="\r\n").writerow(("R900000001", "S0002", "B_LATE_RATING", "1", _stamp(last_day, 12)))
     return dest
 
 
@@ -104,7 +79,7 @@ def test_daily_parts_built_incrementally_equal_a_full_refresh(small_export: Path
         # + collapsed among them) runs on the incrementally built warehouse
         later = run_dbt(command, incremental_dir, raw_data_dir=part)
         assert later.returncode == 0, later.output[-4000:]
-        for model in INCREMENTAL_MODELS:
+        for model in incremental_models(full_dir):
             assert "OK created sql incremental model" in later.output and model in later.output
     assert query(incremental_dir, "select count(*) from marts.fct_sessions")[0][0] > sessions_before
     # the two buyers changed days before every day that each run rebuilds for all shops
@@ -115,12 +90,12 @@ def test_daily_parts_built_incrementally_equal_a_full_refresh(small_export: Path
         "or rating_stars = 1 and date_day = "
         f"'{last_day - timedelta(days=6)}' and shop_id = 'S0002'",
     )[0][0] == 2
-    incremental, full = _marts_fingerprint(incremental_dir), _marts_fingerprint(full_dir)
-    assert set(full) >= set(MARTS)
+    incremental, full = marts_fingerprint(incremental_dir), marts_fingerprint(full_dir)
+    assert set(full) >= set(manifest_models(full_dir, schema="marts"))
     for table in full:
         assert incremental[table] == full[table], f"{table} differs from a full refresh"
     for schema in ("staging", "intermediate"):
-        ours, theirs = _marts_fingerprint(incremental_dir, schema), _marts_fingerprint(full_dir, schema)
+        ours, theirs = marts_fingerprint(incremental_dir, schema), marts_fingerprint(full_dir, schema)
         assert theirs and set(ours) == set(theirs)
         for table in theirs:
             if table != "int_sessions__aggregated":  # high_water_mark_at is per pair's last run (D18)
@@ -129,7 +104,7 @@ def test_daily_parts_built_incrementally_equal_a_full_refresh(small_export: Path
     # --full-refresh always works, and gives the same marts again
     refreshed = run_dbt([*BUILD, "--full-refresh"], incremental_dir, raw_data_dir=export)
     assert refreshed.returncode == 0, refreshed.output[-4000:]
-    assert _marts_fingerprint(incremental_dir) == full
+    assert marts_fingerprint(incremental_dir) == full
 
 
 def test_lookback_shorter_than_the_session_timeout_is_refused(tmp_path: Path) -> None:

@@ -7,9 +7,11 @@ import math
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from dbt_runner import ROOT, WAREHOUSE_FILE, dbt_env, query, run_mf, write_semantic_manifest
+from service_analytics.publish import DEFAULT_PUBLISHED, publish
 
 SHOP_METRICS = ("consultations", "response_rate_24h", "satisfaction_rate", "avg_first_response_seconds")
 AGENT_METRICS = ("manual_response_rate_24h",)
@@ -124,3 +126,69 @@ def test_sessions_by_status_equal_the_daily_facts(built: Path) -> None:
     assert int(answers["responded_late"]["sessions"]) == late
     assert int(answers["responded_within_24h"]["sessions"]) == within
     assert int(answers["smart_resolved"]["sessions"]) == smart
+
+
+def mf_shop_answers(workdir: Path, out: Path, args: list[str], extra_env: dict[str, str]) -> dict[str, dict[str, str]]:
+    """consultations and response_rate_24h per shop over all days, from `mf [args] query`."""
+    result = run_mf([*args, "query", "--metrics", "consultations,response_rate_24h", "--group-by", "shop", "--csv", str(out)],
+                    workdir, extra_env)
+    assert result.returncode == 0, result.output[-3000:]
+    with out.open(newline="", encoding="utf-8") as handle:
+        return {row["shop"]: row for row in csv.DictReader(handle)}
+
+
+def shop_totals_by_hand(database: Path) -> dict[str, tuple[int, float | None]]:
+    """Per shop, consultations and the S6 response rate from the summed daily facts, in Python."""
+    with duckdb.connect(str(database), read_only=True) as connection:
+        rows = connection.execute(
+            "select shop_id, consultations, smart_resolved_sessions, responded_within_24h_sessions, "
+            "vacation_excluded_sessions, awaiting_response_sessions from marts.fct_shop_daily"
+        ).fetchall()
+    sums: dict[str, list[int]] = {}
+    for shop_id, *facts in rows:
+        totals = sums.setdefault(shop_id, [0] * len(facts))
+        for index, value in enumerate(facts):
+            totals[index] += value
+    return {
+        shop_id: (consultations, None if consultations - vacation - awaiting == 0
+                  else (smart + within) / (consultations - vacation - awaiting))
+        for shop_id, (consultations, smart, within, vacation, awaiting) in sums.items()
+    }
+
+
+def assert_answers_equal(answers: dict[str, dict[str, str]], expected: dict[str, tuple[int, float | None]]) -> None:
+    assert set(answers) == set(expected)
+    for shop_id, (consultations, rate) in expected.items():
+        assert int(answers[shop_id]["consultations"]) == consultations, shop_id
+        assert same(answers[shop_id]["response_rate_24h"], rate), shop_id
+
+
+def test_mf_queries_the_warehouse_dbt_duckdb_path_names(built: Path, tmp_path: Path) -> None:
+    """The semantic manifest names the database of the last dbt command (the fixture's
+    parse: service_analytics); mf on a warehouse file of another name re-parses first."""
+    renamed = tmp_path / "another_name.duckdb"
+    shutil.copy(built / WAREHOUSE_FILE, renamed)
+    answers = mf_shop_answers(built, tmp_path / "renamed.csv", [], {"DBT_DUCKDB_PATH": str(renamed)})
+    assert_answers_equal(answers, shop_totals_by_hand(renamed))
+
+
+def test_mf_published_reads_the_published_copy_beside_its_readers(built: Path, tmp_path: Path) -> None:
+    """`mf --published` opens the published copy read-only, so a BI reader that holds it open
+    keeps it and mf still answers; DBT_DUCKDB_PATH naming the copy works as well."""
+    published = tmp_path / "published" / DEFAULT_PUBLISHED.name
+    publish(built / WAREHOUSE_FILE, published)
+    expected = shop_totals_by_hand(published)
+    by_path = mf_shop_answers(built, tmp_path / "by_path.csv", [], {"DBT_DUCKDB_PATH": str(published)})
+    assert_answers_equal(by_path, expected)
+    with duckdb.connect(str(published), read_only=True) as reader:
+        answers = mf_shop_answers(built, tmp_path / "published.csv", ["--published"],
+                                  {"SERVICE_ANALYTICS_PUBLISHED_PATH": str(published)})
+        assert reader.execute("select count(*) from marts.fct_shop_daily").fetchone()
+    assert_answers_equal(answers, expected)
+
+
+def test_mf_published_without_a_published_copy_says_what_to_run(built: Path, tmp_path: Path) -> None:
+    result = run_mf(["--published", "list", "metrics"], built,
+                    {"SERVICE_ANALYTICS_PUBLISHED_PATH": str(tmp_path / "none.duckdb")})
+    assert result.returncode == 1
+    assert "does not exist: build and publish first" in result.output and "Traceback" not in result.output

@@ -15,11 +15,10 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from dbt_runner import ROOT, DbtResult, run_dbt, run_tool
+from dbt_runner import ROOT, DbtResult, incremental_models, run_dbt, run_tool
 from service_analytics import pg_server
 from service_analytics.compare_engines import differences, duckdb_marts, postgres_marts
 from service_analytics.history import last_full_day, write_history
-from test_incremental import INCREMENTAL_MODELS
 
 SAMPLE = ROOT / "data" / "sample"
 
@@ -116,15 +115,17 @@ def test_incremental_sql_has_no_per_row_subplan_on_postgres(
     exports cannot show it by time. So every incremental model's SQL, compiled against the
     built sample (its incremental form), is explained with the smallest work_mem, and no
     plan may use such a SubPlan."""
-    compiled = run_dbt(["compile", "--select", *INCREMENTAL_MODELS], tmp_path, extra_env=_pg_env(sample_on_postgres))
+    compiled = run_dbt(["compile", "--select", "config.materialized:incremental"], tmp_path, extra_env=_pg_env(sample_on_postgres))
     assert compiled.returncode == 0, compiled.output[-4000:]
+    models = incremental_models(tmp_path)
+    assert models, "the manifest has no incremental model"
     connection = psycopg2.connect(sample_on_postgres.dsn())
     connection.autocommit = True
     per_row: dict[str, list[str]] = {}
     try:
         with connection.cursor() as cursor:
             cursor.execute("set work_mem = '64kB'")
-            for model in INCREMENTAL_MODELS:
+            for model in models:
                 sql = next((tmp_path / "target" / "compiled").rglob(f"{model}.sql")).read_text()
                 assert "1900-01-01" in sql, f"{model} compiled without its incremental filter"
                 cursor.execute("explain " + sql)
@@ -133,7 +134,6 @@ def test_incremental_sql_has_no_per_row_subplan_on_postgres(
                     per_row[model] = found
     finally:
         connection.close()
-    assert len(INCREMENTAL_MODELS) >= 20
     assert per_row == {}
 
 
@@ -156,7 +156,7 @@ def test_unit_test_names_fit_postgres_identifiers() -> None:
         for path in (ROOT / "models").rglob("*.yml")
         for test in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("unit_tests", [])
     ]
-    assert len(names) > 40
+    assert names, "no unit_tests found under models/"
     assert [name for name in names if len(name.encode()) > 63] == []
 
 

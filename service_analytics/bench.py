@@ -5,7 +5,9 @@ one run: the floor (a single DuckDB query that reads the raw messages and comput
 per-pair window ordering the sessionisation needs), the full build of seeds and models,
 the data and unit tests, and the peak memory of each step (the largest resident set of
 the step's processes). Prints one table and appends the figures to bench/results.jsonl.
-Nothing here fails on a slow machine: it reports.
+Nothing here fails on a slow machine: it reports. A step that fails shows FAILED, no
+figure is derived from it, and the command's exit status is 1. The steps run in processes
+of their own (service_analytics.bench_probe).
 
 With `--target postgres` the same steps run on a throwaway PostgreSQL server started for
 the run (service_analytics.pg_server): the export is loaded with `service-analytics load`
@@ -40,6 +42,10 @@ class Step:
     peak_rss_mib: float
     returncode: int
 
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
 
 @dataclass
 class BenchResult:
@@ -63,68 +69,61 @@ class BenchResult:
     slowest_models: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     # The project's git commit the run measured ("-dirty" with uncommitted changes).
     commit: str = ""
+    # On a server engine: loading the export less its last day, before the history build.
+    load_history: Step | None = None
 
+    # The ratios below are None when a step they come from failed: a failed step's time
+    # measures how soon it broke, not the work.
     @property
     def incremental_vs_full(self) -> float | None:
-        if self.incremental is None or not self.models.seconds:
+        if self.incremental is None or not (self.incremental.ok and self.models.ok) or not self.models.seconds:
             return None
         return self.incremental.seconds / self.models.seconds
 
     @property
-    def messages_per_second(self) -> float:
-        return self.messages / self.models.seconds if self.models.seconds else 0.0
+    def messages_per_second(self) -> float | None:
+        if not self.models.ok or not self.models.seconds:
+            return None
+        return self.messages / self.models.seconds
 
     @property
-    def models_vs_floor(self) -> float:
-        return self.models.seconds / self.floor.seconds if self.floor.seconds else 0.0
+    def models_vs_floor(self) -> float | None:
+        if not (self.models.ok and self.floor.ok) or not self.floor.seconds:
+            return None
+        return self.models.seconds / self.floor.seconds
+
+    @property
+    def failed_steps(self) -> list[Step]:
+        steps = (self.load_history, self.history, self.load, self.floor, self.models, self.tests, self.incremental)
+        return [step for step in steps if step is not None and not step.ok]
 
 
-MEASURE = """
-import json, resource, subprocess, sys, time
-start = time.perf_counter()
-code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL if {quiet} else None).returncode
-seconds = time.perf_counter() - start
-print(json.dumps({{"seconds": seconds, "maxrss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "code": code}}))
-"""
+class BenchError(RuntimeError):
+    """The benchmark itself broke (not a step it measures)."""
+
+
+PROBE = [sys.executable, "-m", "service_analytics.bench_probe"]
 
 
 def measure(name: str, command: list[str], env: dict[str, str], quiet: bool = True) -> Step:
-    """Run `command` in a fresh wrapper process, so its peak memory is its own."""
+    """Run `command` in a fresh wrapper process (bench_probe measure), so its peak memory is its own."""
     done = subprocess.run(
-        [sys.executable, "-c", MEASURE.format(quiet=quiet), *command],
+        [*PROBE, "measure", *([] if quiet else ["--show-output"]), *command],
         env=env,
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         check=False,
     )
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        raise BenchError(f"could not measure {name}: {(done.stderr.strip() or 'no output')[-2000:]}")
+    figures = json.loads(lines[-1])
     return Step(name, figures["seconds"], figures["maxrss_kib"] / 1024, figures["code"])
-
-
-POSTGRES_FLOOR = """
-import psycopg2
-with psycopg2.connect("") as connection, connection.cursor() as cursor:
-    cursor.execute(
-        "select max(pair_seq) from (select row_number() over (partition by shop_id, buyer_id order by sent_at, message_id) "
-        "as pair_seq from raw.chat_messages) as ordered"
-    )
-    cursor.fetchone()
-"""
 
 # A server for measuring, not for keeping: memory for sorts and hashes like DuckDB's limit.
 POSTGRES_BENCH_SETTINGS = {"shared_buffers": "1GB", "work_mem": "256MB", "maintenance_work_mem": "512MB",
                            "max_wal_size": "8GB", "checkpoint_timeout": "30min"}
-
-FLOOR = """
-import sys, duckdb
-connection = duckdb.connect()
-connection.execute("set memory_limit = '{memory}'")
-connection.execute(
-    "select count(*) from (select row_number() over (partition by shop_id, buyer_id order by sent_at, message_id) "
-    "from {reader})"
-).fetchone()
-"""
 
 
 def export_for(shops: int, days: int, messages: int, fmt: str, seed: int, cache: Path) -> Path:
@@ -210,21 +209,22 @@ def _run_steps(run: BenchRun) -> BenchResult:
     history: Step | None = None
     incremental_day: Step | None = None
     load: Step | None = None
+    load_history: Step | None = None
     # The incremental day: build every day but the last, then run again with the whole
     # export; then a full refresh of the whole export in the same warehouse, then the tests.
     if run.incremental:
         history_dir = history_for(export)
         if on_server:
-            measure("load history", [loader, "load", "--target", target, str(history_dir)], env)
+            load_history = measure("load history", [loader, "load", "--target", target, str(history_dir)], env)
         _point(current_export, history_dir)
         history = measure("history", [*build, *variables], env)
     _point(current_export, export)
     if on_server:
         load = measure("load", [loader, "load", "--target", target, str(export)], env)
-        floor = measure("floor", [sys.executable, "-c", POSTGRES_FLOOR], env)
+        floor = measure("floor", [*PROBE, "floor-postgres"], env)
     else:
         messages_file = next(export.glob("chat_messages.*"))
-        floor = measure("floor", [sys.executable, "-c", FLOOR.format(memory=run.memory, reader=reader_sql(messages_file).replace('"', '\\"'))], env)
+        floor = measure("floor", [*PROBE, "floor-duckdb", "--memory", run.memory, "--reader", reader_sql(messages_file)], env)
     slowest: dict[str, list[tuple[str, float]]] = {}
     run_results = target_path / "run_results.json"
 
@@ -257,6 +257,7 @@ def _run_steps(run: BenchRun) -> BenchResult:
         load=load,
         slowest_models=slowest,
         commit=project_commit(),
+        load_history=load_history,
     )
     with (bench_dir / "results.jsonl").open("a", encoding="utf-8") as f:
         f.write(
@@ -324,7 +325,8 @@ def _counts(target: str, warehouse: Path, env: dict[str, str]) -> tuple[int, int
 
         with duckdb.connect(str(warehouse), read_only=True) as connection:
             row = connection.execute(sql).fetchone()
-    assert row is not None
+    if row is None:
+        raise BenchError(f"no row counts from the {target} warehouse")
     return int(row[0]), int(row[1])
 
 
@@ -335,8 +337,21 @@ def _memory_gib() -> float:
         return 0.0
 
 
+def _step_figures(step: Step) -> str:
+    failed = "" if step.ok else f"  (FAILED, exit {step.returncode})"
+    return f"{step.seconds:8.1f} s   peak {step.peak_rss_mib:7.0f} MiB{failed}"
+
+
+def _no_figure(*steps: Step | None) -> str:
+    """Why a figure derived from `steps` is missing: the first of them that failed."""
+    failed = next((step for step in steps if step is not None and not step.ok), None)
+    return f"n/a ({failed.name} FAILED)" if failed else "n/a"
+
+
 def format_result(result: BenchResult) -> str:
-    ok = lambda step: "" if step.returncode == 0 else f"  (FAILED, exit {step.returncode})"  # noqa: E731
+    """The figures as one table; a failed step shows FAILED and no figure derived from it."""
+    messages_per_second, models_vs_floor = result.messages_per_second, result.models_vs_floor
+    incremental_vs_full = result.incremental_vs_full
     rows = [
         ("machine", result.machine),
         ("engine", result.target),
@@ -344,28 +359,42 @@ def format_result(result: BenchResult) -> str:
         ("export", f"{result.messages:,} messages, {result.shops} shops, {result.days} days, {result.fmt}"),
         ("sessions", f"{result.sessions:,}" if result.sessions is not None else "n/a"),
         *(
-            [("load (service-analytics load)", f"{result.load.seconds:8.1f} s   peak {result.load.peak_rss_mib:7.0f} MiB{ok(result.load)}")]
+            [("load (service-analytics load)", _step_figures(result.load))]
             if result.load
             else []
         ),
-        ("floor (read + per-pair window order)", f"{result.floor.seconds:8.1f} s   peak {result.floor.peak_rss_mib:7.0f} MiB{ok(result.floor)}"),
-        ("full build: seeds + models", f"{result.models.seconds:8.1f} s   peak {result.models.peak_rss_mib:7.0f} MiB{ok(result.models)}"),
-        ("full build: data + unit tests", f"{result.tests.seconds:8.1f} s   peak {result.tests.peak_rss_mib:7.0f} MiB{ok(result.tests)}"),
-        ("messages per second (models)", f"{result.messages_per_second:,.0f}"),
-        ("models / floor", f"{result.models_vs_floor:.1f}x"),
+        ("floor (read + per-pair window order)", _step_figures(result.floor)),
+        ("full build: seeds + models", _step_figures(result.models)),
+        ("full build: data + unit tests", _step_figures(result.tests)),
+        (
+            "messages per second (models)",
+            f"{messages_per_second:,.0f}" if messages_per_second is not None else _no_figure(result.models),
+        ),
+        (
+            "models / floor",
+            f"{models_vs_floor:.1f}x" if models_vs_floor is not None else _no_figure(result.models, result.floor),
+        ),
+        *(
+            [(label, _step_figures(step))
+             for label, step in (("incremental: load of the earlier days", result.load_history),
+                                 ("incremental: build of the earlier days", result.history))
+             if step is not None and not step.ok]
+        ),
         (
             "incremental: one new day",
-            f"{result.incremental.seconds:8.1f} s   peak {result.incremental.peak_rss_mib:7.0f} MiB{ok(result.incremental)}"
+            _step_figures(result.incremental)
             if result.incremental
             else "n/a (--skip-incremental, or the build of the earlier days failed)",
         ),
         (
             "incremental day / full build",
-            f"{result.incremental_vs_full:.1%}" if result.incremental_vs_full is not None else "n/a",
+            f"{incremental_vs_full:.1%}" if incremental_vs_full is not None
+            else _no_figure(result.incremental, result.models),
         ),
     ]
-    for step, label in (("models", "slowest models, full build"), ("incremental", "slowest models, incremental")):
-        if result.slowest_models.get(step):
-            rows.append((label, ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.slowest_models[step])))
+    for name, label in (("models", "slowest models, full build"), ("incremental", "slowest models, incremental")):
+        step = result.models if name == "models" else result.incremental
+        if result.slowest_models.get(name) and step is not None and step.ok:
+            rows.append((label, ", ".join(f"{model} {seconds:.1f} s" for model, seconds in result.slowest_models[name])))
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -35,10 +35,20 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows an option's default only when there is one to show (not for flags and required options)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False) or action.required:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="service-analytics",
         description="Tools around the service_analytics dbt project. dbt itself builds the warehouse.",
+        epilog="Run `service-analytics COMMAND --help` for what a command does and its options.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -51,19 +61,21 @@ def build_parser() -> argparse.ArgumentParser:
             "share of bad rows of every kind the warehouse quarantines. The same arguments "
             "always give the same files. Streams, so memory stays flat at any size."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
-    gen.add_argument("--out", type=Path, required=True, help="folder to write the tables into (created if missing)")
-    gen.add_argument("--seed", type=int, default=42, help="random seed; same seed, same export")
-    gen.add_argument("--shops", type=_positive_int, default=5, help="number of shops (regions and time zones rotate)")
-    gen.add_argument("--days", type=_positive_int, default=35, help="number of days of chat, ending at --end")
-    gen.add_argument("--messages", type=_positive_int, default=40_000, help="approximate number of chat messages")
+    gen.set_defaults(func=_generate)
+    gen.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write the tables into (created if missing)")
+    gen.add_argument("--seed", type=int, default=42, metavar="N", help="random seed; same seed, same export")
+    gen.add_argument("--shops", type=_positive_int, default=5, metavar="N", help="number of shops (regions and time zones rotate)")
+    gen.add_argument("--days", type=_positive_int, default=35, metavar="N", help="number of days of chat, ending at --end")
+    gen.add_argument("--messages", type=_positive_int, default=40_000, metavar="N", help="approximate number of chat messages")
     gen.add_argument("--format", dest="fmt", choices=("csv", "parquet"), default="csv", help="file format of the tables")
-    gen.add_argument("--end", type=_date, default=date(2026, 10, 31), help="last day of the export (UTC date)")
+    gen.add_argument("--end", type=_date, default=date(2026, 10, 31), metavar="DATE", help="last day of the export (UTC date)")
     gen.add_argument(
         "--bad-row-share",
         type=float,
         default=0.004,
+        metavar="SHARE",
         help="share of messages that get a bad twin (duplicates, bad codes, bad timestamps, ...)",
     )
     gen.add_argument("--progress", action="store_true", help="show a progress bar")
@@ -78,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
             "status 0 when the export can be built, 1 when it cannot."
         ),
     )
+    check.set_defaults(func=_check)
     check.add_argument("folder", type=Path, metavar="DIR", help="the export folder")
     check.add_argument(
         "--encoding",
@@ -96,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
             "and for files whose records end partly in CRLF and partly in LF."
         ),
     )
+    conv.set_defaults(func=_convert)
     conv.add_argument("folder", type=Path, metavar="DIR", help="the export folder (left unchanged)")
     conv.add_argument("out", type=Path, metavar="NEW_DIR", help="the folder to write the UTF-8 export to")
     conv.add_argument("--from", dest="from_encoding", default="utf-8", metavar="ENCODING",
@@ -112,19 +126,25 @@ def build_parser() -> argparse.ArgumentParser:
             "published copy. Readers of the published file are never locked out and never see a "
             "half-built warehouse. Run it after a successful dbt build (make build does)."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
-    pub.add_argument("--warehouse", type=Path, default=Path(os.environ.get("DBT_DUCKDB_PATH", DEFAULT_WAREHOUSE)),
+    pub.set_defaults(func=_publish)
+    pub.add_argument("--warehouse", type=Path, default=Path(os.environ.get("DBT_DUCKDB_PATH", DEFAULT_WAREHOUSE)), metavar="FILE",
                      help="the warehouse dbt builds (env DBT_DUCKDB_PATH)")
-    pub.add_argument("--out", type=Path, default=Path(os.environ.get("SERVICE_ANALYTICS_PUBLISHED_PATH", DEFAULT_PUBLISHED)),
+    pub.add_argument("--out", type=Path, default=Path(os.environ.get("SERVICE_ANALYTICS_PUBLISHED_PATH", DEFAULT_PUBLISHED)), metavar="FILE",
                      help="the published copy readers open (env SERVICE_ANALYTICS_PUBLISHED_PATH)")
 
-    commands.add_parser(
+    # main() hands `mf ...` to MetricFlow before parsing, so its options are MetricFlow's own
+    mf = commands.add_parser(
         "mf",
-        help="MetricFlow's mf command, offline (e.g. mf query --metrics response_rate_24h --group-by shop)",
+        help=(
+            "MetricFlow's mf command, offline, on the warehouse DBT_DUCKDB_PATH names "
+            "(e.g. mf query --metrics response_rate_24h --group-by shop); mf --published ... reads the published copy"
+        ),
         description="Runs MetricFlow's `mf` with its arguments, without its check for updates on PyPI.",
         add_help=False,
     )
+    mf.set_defaults(func=_mf)
 
     bench = commands.add_parser(
         "bench",
@@ -132,15 +152,17 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Generate an export once (cached under bench/cache/ by its parameters), then measure the "
             "floor query, the full build (seeds and models) and the tests, with peak memory, and print "
-            "one table. Figures are appended to bench/results.jsonl. Reports; never fails on a slow machine."
+            "one table. Figures are appended to bench/results.jsonl. A slow machine is no failure; a "
+            "failed step is: it shows FAILED and no figure derived from it, and the exit status is 1."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
-    bench.add_argument("--messages", type=_positive_int, default=1_000_000, help="approximate messages in the export")
-    bench.add_argument("--shops", type=_positive_int, default=100, help="shops in the export")
-    bench.add_argument("--days", type=_positive_int, default=30, help="days in the export")
+    bench.set_defaults(func=_bench)
+    bench.add_argument("--messages", type=_positive_int, default=1_000_000, metavar="N", help="approximate messages in the export")
+    bench.add_argument("--shops", type=_positive_int, default=100, metavar="N", help="shops in the export")
+    bench.add_argument("--days", type=_positive_int, default=30, metavar="N", help="days in the export")
     bench.add_argument("--format", dest="fmt", choices=("csv", "parquet"), default="parquet", help="export file format")
-    bench.add_argument("--seed", type=int, default=42, help="generator seed")
+    bench.add_argument("--seed", type=int, default=42, metavar="N", help="generator seed")
     bench.add_argument("--target", choices=("duckdb", "postgres"), default="duckdb",
                        help="engine: duckdb (the warehouse file) or postgres (a throwaway local server started for the run)")
     bench.add_argument(
@@ -160,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
             "warehouse, SPARK_WAREHOUSE_DIR."
         ),
     )
+    ld.set_defaults(func=_load)
     ld.add_argument("--target", required=True, choices=SERVER_TARGETS, help="the engine to load into")
     ld.add_argument("folder", type=Path, metavar="DIR", help="the export folder")
 
@@ -172,10 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
             "are compared to 9 significant digits, so a decimal 0.5 equals a double 0.5. Exit "
             "status 0 when identical, 1 when not. Build both from the same export first."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
+    cmp.set_defaults(func=_compare)
     cmp.add_argument("--target", required=True, choices=SERVER_TARGETS, help="the engine to compare")
-    cmp.add_argument("--reference", type=Path, default=Path(os.environ.get("DBT_DUCKDB_PATH", DEFAULT_WAREHOUSE)),
+    cmp.add_argument("--reference", type=Path, default=Path(os.environ.get("DBT_DUCKDB_PATH", DEFAULT_WAREHOUSE)), metavar="FILE",
                      help="the DuckDB warehouse built from the same export (env DBT_DUCKDB_PATH)")
 
     pg = commands.add_parser(
@@ -187,16 +211,93 @@ def build_parser() -> argparse.ArgumentParser:
             "start)\"). stop: stop it and delete its folder. env: print the variables again. "
             "Never touches a shared server."
         ),
+        formatter_class=_HelpFormatter,
     )
-    pg.add_argument("action", choices=("start", "stop", "env"))
-    pg.add_argument("--state", type=Path, default=Path("warehouse/postgres.json"),
-                    help="where the running server is recorded (default: warehouse/postgres.json)")
+    pg.set_defaults(func=_postgres)
+    pg.add_argument("action", choices=("start", "stop", "env"), metavar="ACTION",
+                    help="start, stop or env (see above)")
+    pg.add_argument("--state", type=Path, default=Path("warehouse/postgres.json"), metavar="FILE",
+                    help="where the running server is recorded")
     return parser
 
 
-def _compare(target: str, reference: Path) -> int:
+def _generate(args: argparse.Namespace) -> int:
+    config = GenerateConfig(
+        out=args.out,
+        seed=args.seed,
+        shops=args.shops,
+        days=args.days,
+        messages=args.messages,
+        fmt=args.fmt,
+        end=args.end,
+        bad_row_share=args.bad_row_share,
+        progress=args.progress or sys.stderr.isatty(),
+    )
+    try:
+        summary = generate(config)
+    except ValueError as error:
+        print(f"service-analytics generate: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {config.out} ({config.fmt}): {summary}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    reports = check_export(args.folder, args.encoding)
+    print(format_reports(reports))
+    return 0 if all(r.ok for r in reports) else 1
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from service_analytics.convert import ConvertError, convert_export
+
+    try:
+        converted = convert_export(args.folder, args.out, args.from_encoding,
+                                   progress=lambda text: print(text, file=sys.stderr), newline=args.newline)
+    except ConvertError as error:
+        print(f"service-analytics convert: {error}", file=sys.stderr)
+        return 1
+    transcoded = sum(f.transcoded for f in converted)
+    print(f"wrote {args.out}: {transcoded} CSV file(s) as UTF-8, {len(converted) - transcoded} copied; "
+          f"check it with: service-analytics check {args.out}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from service_analytics.bench import BenchError, format_result, run_bench
+
+    try:
+        result = run_bench(args.shops, args.days, args.messages, args.fmt, args.seed,
+                           incremental=not args.skip_incremental, target=args.target)
+    except BenchError as error:
+        print(f"service-analytics bench: {error}", file=sys.stderr)
+        return 1
+    print(format_result(result))
+    if result.failed_steps:
+        names = ", ".join(step.name for step in result.failed_steps)
+        print(f"service-analytics bench: failed step(s): {names}; no figure is derived from them", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _load(args: argparse.Namespace) -> int:
+    from service_analytics.load import LoadError, load
+
+    try:
+        loaded = load(args.folder, args.target, progress=lambda text: print(text, file=sys.stderr))
+    except LoadError as error:
+        print(f"service-analytics load: {error}", file=sys.stderr)
+        return 1
+    for table in loaded:
+        note = f" ({table.malformed_lines:,} malformed lines kept for quarantine)" if table.malformed_lines else ""
+        print(f"raw.{table.name}: {table.rows:,} rows{note}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
     from service_analytics.compare_engines import differences, duckdb_marts, postgres_marts, spark_marts
 
+    target, reference = args.target, args.reference
     if not reference.exists():
         print(f"service-analytics compare: no DuckDB warehouse at {reference}: run `make build` first", file=sys.stderr)
         return 1
@@ -216,9 +317,10 @@ def _compare(target: str, reference: Path) -> int:
     return 0
 
 
-def _postgres(action: str, state: Path) -> int:
+def _postgres(args: argparse.Namespace) -> int:
     from service_analytics import pg_server
 
+    action, state = args.action, args.state
     try:
         if action == "start":
             if state.exists():
@@ -246,6 +348,26 @@ def _postgres(action: str, state: Path) -> int:
     return 0
 
 
+def _publish(args: argparse.Namespace) -> int:
+    try:
+        counts = publish(args.warehouse, args.out)
+    except PublishError as error:
+        print(f"service-analytics publish: {error}", file=sys.stderr)
+        return 1
+    except duckdb.Error as error:
+        print(f"service-analytics publish: cannot copy from {args.warehouse} ({first_line(error)}); "
+              "is a build still writing it? The published copy is unchanged.", file=sys.stderr)
+        return 1
+    print(f"published {len(counts)} tables ({sum(counts.values()):,} rows) to {args.out}")
+    return 0
+
+
+def _mf(args: argparse.Namespace) -> int:
+    from service_analytics.metricflow_cli import run_mf
+
+    return run_mf([])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["mf"]:
@@ -254,74 +376,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_mf(argv[1:])
     args = build_parser().parse_args(argv)
-    if args.command == "generate":
-        config = GenerateConfig(
-            out=args.out,
-            seed=args.seed,
-            shops=args.shops,
-            days=args.days,
-            messages=args.messages,
-            fmt=args.fmt,
-            end=args.end,
-            bad_row_share=args.bad_row_share,
-            progress=args.progress or sys.stderr.isatty(),
-        )
-        try:
-            summary = generate(config)
-        except ValueError as error:
-            print(f"service-analytics generate: {error}", file=sys.stderr)
-            return 2
-        print(f"wrote {config.out} ({config.fmt}): {summary}")
-    elif args.command == "check":
-        reports = check_export(args.folder, args.encoding)
-        print(format_reports(reports))
-        return 0 if all(r.ok for r in reports) else 1
-    elif args.command == "convert":
-        from service_analytics.convert import ConvertError, convert_export
-
-        try:
-            converted = convert_export(args.folder, args.out, args.from_encoding,
-                                       progress=lambda text: print(text, file=sys.stderr), newline=args.newline)
-        except ConvertError as error:
-            print(f"service-analytics convert: {error}", file=sys.stderr)
-            return 1
-        transcoded = sum(f.transcoded for f in converted)
-        print(f"wrote {args.out}: {transcoded} CSV file(s) as UTF-8, {len(converted) - transcoded} copied; "
-              f"check it with: service-analytics check {args.out}")
-    elif args.command == "bench":
-        from service_analytics.bench import format_result, run_bench
-
-        result = run_bench(args.shops, args.days, args.messages, args.fmt, args.seed,
-                           incremental=not args.skip_incremental, target=args.target)
-        print(format_result(result))
-        return 0
-    elif args.command == "load":
-        from service_analytics.load import LoadError, load
-
-        try:
-            loaded = load(args.folder, args.target, progress=lambda text: print(text, file=sys.stderr))
-        except LoadError as error:
-            print(f"service-analytics load: {error}", file=sys.stderr)
-            return 1
-        for table in loaded:
-            note = f" ({table.malformed_lines:,} malformed lines kept for quarantine)" if table.malformed_lines else ""
-            print(f"raw.{table.name}: {table.rows:,} rows{note}")
-    elif args.command == "compare":
-        return _compare(args.target, args.reference)
-    elif args.command == "postgres":
-        return _postgres(args.action, args.state)
-    elif args.command == "publish":
-        try:
-            counts = publish(args.warehouse, args.out)
-        except PublishError as error:
-            print(f"service-analytics publish: {error}", file=sys.stderr)
-            return 1
-        except duckdb.Error as error:
-            print(f"service-analytics publish: cannot copy from {args.warehouse} ({first_line(error)}); "
-                  "is a build still writing it? The published copy is unchanged.", file=sys.stderr)
-            return 1
-        print(f"published {len(counts)} tables ({sum(counts.values()):,} rows) to {args.out}")
-    return 0
+    handler: Callable[[argparse.Namespace], int] = args.func
+    return handler(args)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,10 @@ import yaml
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class ContractError(ValueError):
+    """A var of dbt_project.yml the tooling reads (raw_contract, raw_csv_encodings) is missing or of the wrong shape."""
+
+
 @dataclass(frozen=True)
 class RawTable:
     name: str
@@ -29,11 +33,20 @@ def project_vars(project_file: Path = PROJECT_ROOT / "dbt_project.yml") -> dict[
 
 def load_contract(project_file: Path = PROJECT_ROOT / "dbt_project.yml") -> tuple[RawTable, ...]:
     """The raw tables in contract order, from the dbt project's `raw_contract` var."""
-    contract = project_vars(project_file)["raw_contract"]
-    assert isinstance(contract, dict)
+    contract = project_vars(project_file).get("raw_contract")
+    if not isinstance(contract, dict):
+        raise ContractError(f"{project_file}: var raw_contract must map each raw table to its columns and required columns")
     return tuple(
         RawTable(name, tuple(spec["columns"]), tuple(spec["required"])) for name, spec in contract.items()
     )
+
+
+def readable_encodings(project_file: Path = PROJECT_ROOT / "dbt_project.yml") -> tuple[str, ...]:
+    """The encodings var `raw_csv_encoding` may name, from the dbt project's `raw_csv_encodings` var."""
+    listed = project_vars(project_file).get("raw_csv_encodings")
+    if not isinstance(listed, list):
+        raise ContractError(f"{project_file}: var raw_csv_encodings must list the readable encodings, e.g. [utf-8, utf-16, latin-1]")
+    return tuple(str(name) for name in listed)
 
 
 RAW_TABLES: tuple[RawTable, ...] = load_contract()
@@ -42,16 +55,7 @@ TABLES_BY_NAME: dict[str, RawTable] = {t.name: t for t in RAW_TABLES}
 # same the warehouse uses (vars raw_csv_dialect and raw_csv_encoding).
 CSV_DIALECT: str = str(project_vars()["raw_csv_dialect"])
 CSV_ENCODING: str = str(project_vars()["raw_csv_encoding"])
-# The encodings DuckDB reads without extensions (var raw_csv_encodings), as
-# raw_csv_encoding spells them.
-def readable_encodings(project_file: Path = PROJECT_ROOT / "dbt_project.yml") -> tuple[str, ...]:
-    """The dbt project's `raw_csv_encodings` var."""
-    listed = project_vars(project_file)["raw_csv_encodings"]
-    if not isinstance(listed, list):
-        raise ValueError(f"var raw_csv_encodings in {project_file} must be a list, e.g. [utf-8, utf-16, latin-1]")
-    return tuple(str(name) for name in listed)
-
-
+# The encodings DuckDB reads without extensions, as raw_csv_encoding spells them.
 READABLE_ENCODINGS: tuple[str, ...] = readable_encodings()
 
 

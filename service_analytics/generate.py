@@ -13,6 +13,11 @@ What the data looks like (so that builds and benchmarks mean something):
   closes, sessions that simply go quiet, agent outreach outside any session;
 - vacations (with a repeated `vacation_on`), ratings on a minority of sessions;
 - a small share of bad rows of every kind the warehouse quarantines (S9).
+
+The parts: ShopCatalogue writes shops, agents and vacations; SessionSchedule says when
+sessions start; ConversationWriter writes each session's messages, events and rating;
+BadRowInjector adds the bad rows; Export and its row writers write the files; simulate()
+runs them day by day. They share one Simulation (one random stream, drawn in a fixed order).
 """
 
 from __future__ import annotations
@@ -173,6 +178,9 @@ class Shop:
     agents: list[str]
     vacations: list[tuple[float, float]]
 
+    def on_vacation(self, ts: float) -> bool:
+        return any(start <= ts < end for start, end in self.vacations)
+
 
 @dataclass
 class Summary:
@@ -214,255 +222,164 @@ class Export:
             writer.close()
 
 
-class Generator:
-    """Simulates the platform, one shop-day at a time."""
+class IdSequence:
+    """Row ids per prefix (M messages, E events, H requests, R ratings, V vacation events),
+    numbered from 1 in the order the rows are made."""
 
-    def __init__(self, config: GenerateConfig, export: Export) -> None:
-        self.c = config
-        self.x = export
-        self.rng = random.Random(config.seed)
-        # Requests for a human draw from their own stream, so adding them left every
-        # other row of an export of a given seed unchanged.
-        self.request_rng = random.Random(config.seed + 1)
-        self.first_day = config.end - timedelta(days=config.days - 1)
-        self.cutoff = datetime.combine(config.end + timedelta(days=1), datetime.min.time(), UTC).timestamp()
-        self.ids: dict[str, int] = {}
-        self.shops: list[Shop] = []
-        self.buyers: dict[str, list[str]] = {}
-        self.busy_until: dict[tuple[str, str], float] = {}
-        # sessions per shop-day so that the export lands near the requested size;
-        # about 6.8 messages per session on average with this script.
-        self.sessions_per_shop_day = max(1.0, config.messages / (6.8 * config.shops * config.days))
+    def __init__(self) -> None:
+        self._last: dict[str, int] = {}
 
-    # ---- small helpers -------------------------------------------------------
-    def next_id(self, prefix: str) -> str:
-        n = self.ids.get(prefix, 0) + 1
-        self.ids[prefix] = n
-        return f"{prefix}{n:09d}"
+    def next(self, prefix: str) -> str:
+        number = self._last.get(prefix, 0) + 1
+        self._last[prefix] = number
+        return f"{prefix}{number:09d}"
+
+
+def export_timestamp(ts: float, tz: ZoneInfo, rng: random.Random) -> str:
+    """`ts` as ISO 8601 in one of the shapes exports contain: Z, the shop's local offset,
+    or no offset (UTC); a tenth carry milliseconds."""
+    r = rng.random()
+    whole = math.floor(ts)
+    millis = int(round((ts - whole) * 1000)) if rng.random() < 0.1 else 0
+    if r < 0.70:
+        text = datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        suffix = "Z"
+    elif r < 0.90:
+        local = datetime.fromtimestamp(whole, tz)
+        text = local.strftime("%Y-%m-%dT%H:%M:%S")
+        offset = local.strftime("%z")
+        suffix = f"{offset[:3]}:{offset[3:]}"
+    else:
+        text = datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        suffix = ""
+    if millis and millis < 1000:
+        text += f".{millis:03d}"
+    return text + suffix
+
+
+@dataclass(frozen=True)
+class ExportPeriod:
+    """The days an export covers, ending at the config's `end`; nothing at or after
+    `cutoff` (midnight UTC after the last day) is written."""
+
+    first_day: date
+    days: int
+    cutoff: float
+
+    @classmethod
+    def of(cls, config: GenerateConfig) -> ExportPeriod:
+        first_day = config.end - timedelta(days=config.days - 1)
+        cutoff = datetime.combine(config.end + timedelta(days=1), datetime.min.time(), UTC).timestamp()
+        return cls(first_day, config.days, cutoff)
+
+    def dates(self) -> Iterator[date]:
+        for offset in range(self.days):
+            yield self.first_day + timedelta(days=offset)
+
+
+@dataclass
+class Simulation:
+    """What every part of the generator shares: the export it writes to, the period, the
+    row ids and the one random stream. Every part draws from that stream in a fixed
+    order, which is what makes a seed give the same export byte for byte."""
+
+    export: Export
+    period: ExportPeriod
+    ids: IdSequence
+    rng: random.Random
 
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
 
-    def stamp(self, ts: float, shop: Shop, rng: random.Random | None = None) -> str:
-        """ISO 8601 in one of the shapes exports contain: Z, a local offset, or no offset (UTC)."""
-        rng = rng or self.rng
-        r = rng.random()
-        whole = math.floor(ts)
-        millis = int(round((ts - whole) * 1000)) if rng.random() < 0.1 else 0
-        if r < 0.70:
-            text = datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-            suffix = "Z"
-        elif r < 0.90:
-            local = datetime.fromtimestamp(whole, shop.tz)
-            text = local.strftime("%Y-%m-%dT%H:%M:%S")
-            offset = local.strftime("%z")
-            suffix = f"{offset[:3]}:{offset[3:]}"
-        else:
-            text = datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%d %H:%M:%S")
-            suffix = ""
-        if millis and millis < 1000:
-            text += f".{millis:03d}"
-        return text + suffix
-
     def delay(self, median_seconds: float, sigma: float) -> float:
+        """A long-tailed (log-normal) wait around `median_seconds`."""
         return self.rng.lognormvariate(math.log(median_seconds), sigma)
 
-    # ---- reference tables ----------------------------------------------------
-    def make_shops(self) -> None:
-        names = ("Tea Garden", "Kite Works", "Batik House", "Lotus Home", "Pho Kitchen", "Island Surf", "Java Beans")
-        for i in range(self.c.shops):
-            region, tz_name = REGIONS[i % len(REGIONS)]
-            shop_id = f"S{i + 1:04d}"
-            shop = Shop(shop_id, f"{names[i % len(names)]} {i + 1}", region, tz_name, ZoneInfo(tz_name), [], [])
-            self.x.write("shops", (shop_id, shop.name, region, tz_name))
-            for a in range(2 + self.rng.randrange(3)):
-                agent_id = f"A{i + 1:04d}{a + 1:02d}"
-                role = "owner" if a == 0 else ("admin" if a == 1 else "agent")
-                shop.agents.append(agent_id)
-                self.x.write("agents", (agent_id, shop_id, f"Agent {i + 1}-{a + 1}", role))
-            self.shops.append(shop)
-            self.buyers[shop_id] = []
-        self.make_vacations()
+    def stamp(self, ts: float, shop: Shop) -> str:
+        return export_timestamp(ts, shop.tz, self.rng)
 
-    def make_vacations(self) -> None:
-        for i, shop in enumerate(self.shops):
-            if i % 3 != 1 or self.c.days < 10:
-                continue
-            start_day = self.first_day + timedelta(days=self.rng.randrange(3, max(4, self.c.days - 6)))
-            start = datetime.combine(start_day, datetime.min.time(), shop.tz).timestamp() + 18 * 3600
-            end = start + (2 + self.rng.randrange(3)) * 86400 + 5 * 3600
-            shop.vacations.append((start, end))
-            self.x.write("shop_vacation_events", (self.next_id("V"), shop.shop_id, "vacation_on", self.stamp(start, shop)))
-            # a repeated switch-on while already on changes nothing (S3)
-            self.x.write(
-                "shop_vacation_events",
-                (self.next_id("V"), shop.shop_id, "VACATION_ON", self.stamp(start + 7200, shop)),
-            )
-            if end < self.cutoff:
-                self.x.write("shop_vacation_events", (self.next_id("V"), shop.shop_id, "vacation_off", self.stamp(end, shop)))
 
-    def on_vacation(self, shop: Shop, ts: float) -> bool:
-        return any(start <= ts < end for start, end in shop.vacations)
+class ShopCatalogue:
+    """The reference tables: shops in rotating regions and time zones, each with an owner,
+    an admin and up to two agents, and a vacation for every third shop."""
 
-    # ---- sessions ----------------------------------------------------------------
-    def pick_buyer(self, shop: Shop, ts: float) -> str:
-        pool = self.buyers[shop.shop_id]
-        if pool and self.chance(0.35):
-            buyer = pool[min(len(pool) - 1, int(self.rng.paretovariate(1.2)) - 1)]
-            if self.busy_until.get((shop.shop_id, buyer), 0.0) < ts:
-                return buyer
-        buyer = f"B{len(pool) + 1:07d}{shop.shop_id[1:]}"
-        pool.append(buyer)
-        return buyer
+    NAMES = ("Tea Garden", "Kite Works", "Batik House", "Lotus Home", "Pho Kitchen", "Island Surf", "Java Beans")
 
-    def message(self, shop: Shop, buyer: str, role: str, mtype: str, ts: float, agent: str = "", text: str = "") -> str:
-        if ts >= self.cutoff:
-            return ""
-        message_id = self.next_id("M")
-        row = [message_id, shop.shop_id, buyer, role, agent, mtype, self.stamp(ts, shop), text]
-        self.x.write("chat_messages", row)
-        if self.chance(self.c.bad_row_share):
-            self.bad_message(row)
-        return message_id
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
 
-    def event(self, shop: Shop, buyer: str, etype: str, ts: float, agent: str = "") -> None:
-        if ts >= self.cutoff:
-            return
-        row = [self.next_id("E"), shop.shop_id, buyer, etype, agent, self.stamp(ts, shop)]
-        self.x.write("chat_session_events", row)
-        if self.chance(self.c.bad_row_share * 3):
-            self.bad_event(row)
+    def write(self, count: int) -> list[Shop]:
+        shops = [self._shop_with_agents(i) for i in range(count)]
+        for i, shop in enumerate(shops):
+            if i % 3 == 1 and self.sim.period.days >= 10:
+                self._vacation(shop)
+        return shops
 
-    def human_request(self, shop: Shop, buyer: str, ts: float, p: float) -> None:
-        """The buyer asks for a human (optional `human_requested` event, seed 004)."""
-        if ts >= self.cutoff or self.request_rng.random() >= p:
-            return
-        stamp = self.stamp(ts, shop, self.request_rng)
-        row = [self.next_id("H"), shop.shop_id, buyer, "human_requested", "", stamp]
-        self.x.write("chat_session_events", row)
+    def _shop_with_agents(self, i: int) -> Shop:
+        region, tz_name = REGIONS[i % len(REGIONS)]
+        shop_id = f"S{i + 1:04d}"
+        shop = Shop(shop_id, f"{self.NAMES[i % len(self.NAMES)]} {i + 1}", region, tz_name, ZoneInfo(tz_name), [], [])
+        self.sim.export.write("shops", (shop_id, shop.name, region, tz_name))
+        for a in range(2 + self.sim.rng.randrange(3)):
+            agent_id = f"A{i + 1:04d}{a + 1:02d}"
+            role = "owner" if a == 0 else ("admin" if a == 1 else "agent")
+            shop.agents.append(agent_id)
+            self.sim.export.write("agents", (agent_id, shop_id, f"Agent {i + 1}-{a + 1}", role))
+        return shop
 
-    def session(self, shop: Shop, start: float) -> None:
-        buyer = self.pick_buyer(shop, start)
-        t = start
-        vacation = self.on_vacation(shop, start)
-        local_hour = datetime.fromtimestamp(start, shop.tz).hour
-        after_hours = local_hour < 8 or local_hour >= 22
-        buyer_types = ("text", "text", "text", "text", "image", "sticker", "product_card", "order_card", "video")
+    def _vacation(self, shop: Shop) -> None:
+        sim = self.sim
+        start_day = sim.period.first_day + timedelta(days=sim.rng.randrange(3, max(4, sim.period.days - 6)))
+        start = datetime.combine(start_day, datetime.min.time(), shop.tz).timestamp() + 18 * 3600
+        end = start + (2 + sim.rng.randrange(3)) * 86400 + 5 * 3600
+        shop.vacations.append((start, end))
+        sim.export.write("shop_vacation_events", (sim.ids.next("V"), shop.shop_id, "vacation_on", sim.stamp(start, shop)))
+        # a repeated switch-on while already on changes nothing (S3)
+        sim.export.write(
+            "shop_vacation_events",
+            (sim.ids.next("V"), shop.shop_id, "VACATION_ON", sim.stamp(start + 7200, shop)),
+        )
+        if end < sim.period.cutoff:
+            sim.export.write("shop_vacation_events", (sim.ids.next("V"), shop.shop_id, "vacation_off", sim.stamp(end, shop)))
 
-        # agent outreach before the buyer writes: no session (S2.4)
-        if self.chance(0.02):
-            self.message(shop, buyer, "agent", "voucher", t - 3600, self.rng.choice(shop.agents), "A voucher for you")
 
-        self.message(shop, buyer, "buyer", self.rng.choice(buyer_types), t, text=self.rng.choice(BUYER_TEXTS))
-        t += self.rng.uniform(0.5, 3)
-        if after_hours or vacation:
-            self.message(shop, buyer, "bot", "away_reply", t, text="We are away now and will reply soon.")
-        elif self.chance(0.5):
-            self.message(shop, buyer, "bot", "greeting", t, text="Welcome! How can we help?")
-        path = self.rng.random()
-        if path < 0.22:
-            # FAQ card, a click and its answer; often the buyer is satisfied
-            t += self.rng.uniform(1, 5)
-            self.message(shop, buyer, "bot", "faq_card", t, text="Common questions")
-            t += self.delay(20, 1.0)
-            self.message(shop, buyer, "buyer", "faq_click", t, text="When will my order ship?")
-            t += self.rng.uniform(0.5, 2)
-            self.message(shop, buyer, "bot", "faq_answer", t, text=self.rng.choice(FAQ_ANSWERS))
-            if self.chance(0.6):
-                self.finish(shop, buyer, t, resolved_by_bot=True)
-                return
-            t += self.delay(60, 1.0)
-            self.message(shop, buyer, "buyer", "text", t, text=self.rng.choice(BUYER_TEXTS))
-        elif path < 0.32:
-            t += self.rng.uniform(2, 8)
-            self.message(shop, buyer, "bot", "assistant_answer", t, text="Here is what I found about your question.")
-            if self.chance(0.5):
-                self.finish(shop, buyer, t, resolved_by_bot=True)
-                return
-            t += self.delay(45, 1.0)
-            self.message(shop, buyer, "buyer", "text", t, text=self.rng.choice(BUYER_TEXTS))
-        for _ in range(self.rng.randrange(2)):
-            t += self.delay(15, 1.0)
-            self.message(shop, buyer, "buyer", self.rng.choice(buyer_types), t, text=self.rng.choice(BUYER_TEXTS))
+class BadRowInjector:
+    """Bad rows of every kind the warehouse quarantines (S9): now and then a bad twin of a
+    good message, event or rating, and a fixed handful of bad reference rows."""
 
-        # after a bot answer most buyers who go on ask for a human; a few ask at once
-        self.human_request(shop, buyer, t + 0.5, 0.7 if path < 0.32 else 0.1)
-        agent = self.rng.choice(shop.agents)
-        t_assign = t + self.rng.uniform(1, 30)
-        self.event(shop, buyer, "ASSIGNED" if self.chance(0.05) else "assigned", t_assign, agent)
-        never = 0.35 if vacation else 0.07
-        if self.chance(never):
-            self.finish(shop, buyer, t, resolved_by_bot=False)
-            return
-        median = 5400 if (after_hours or vacation) else 150
-        reply_at = t_assign + self.delay(median, 1.6)
-        if self.chance(0.03):
-            # the long tail: a reply after more than a day, still inside the 48 h timeout
-            reply_at = t_assign + self.rng.uniform(86_400, 160_000)
-        if self.chance(0.05):
-            # a transfer before the first reply: a later assignment and a notice
-            agent = self.rng.choice(shop.agents)
-            transfer_at = t_assign + (reply_at - t_assign) * self.rng.uniform(0.2, 0.8)
-            self.event(shop, buyer, "assigned", transfer_at, agent)
-            self.message(shop, buyer, "system", "system_notice", transfer_at, text="Chat transferred")
-        t = reply_at
-        agent_types = ("text", "text", "text", "text", "image", "product_card", "order_card", "voucher", "sticker")
-        self.message(shop, buyer, "agent", self.rng.choice(agent_types), t, agent, self.rng.choice(AGENT_TEXTS))
-        for _ in range(self.rng.randrange(5)):
-            t += self.delay(40, 1.2)
-            self.message(shop, buyer, "buyer", self.rng.choice(buyer_types), t, text=self.rng.choice(BUYER_TEXTS))
-            if self.chance(0.04):
-                # a transfer after the first reply: attribution stays with the first (S5)
-                new_agent = self.rng.choice(shop.agents)
-                self.event(shop, buyer, "assigned", t + 5, new_agent)
-                agent = new_agent
-                t += 10
-            t += self.delay(90, 1.3)
-            self.message(shop, buyer, "agent", self.rng.choice(agent_types), t, agent, self.rng.choice(AGENT_TEXTS))
-        self.finish(shop, buyer, t, resolved_by_bot=False, agent=agent)
+    def __init__(self, sim: Simulation, share: float, first_shop: Shop) -> None:
+        self.sim = sim
+        self.share = share
+        self.first_shop = first_shop
 
-    def finish(self, shop: Shop, buyer: str, t: float, resolved_by_bot: bool, agent: str = "") -> None:
-        r = self.rng.random()
-        end = t
-        if agent and r < 0.45:
-            end = t + self.delay(120, 1.0)
-            self.event(shop, buyer, "closed", end, agent)
-        elif r < 0.70:
-            end = t + self.rng.uniform(3600, 6 * 3600)
-            self.event(shop, buyer, "closed", end, "")
-        rated = self.chance(0.08 if resolved_by_bot else 0.22)
-        if rated:
-            rated_at = end + self.delay(1800, 1.5)
-            self.message(shop, buyer, "system", "system_notice", end + 1, text="Please rate our service")
-            stars = self.rng.choices(("1", "2", "3", "4", "5"), (4, 3, 8, 25, 60))[0]
-            if rated_at < self.cutoff:
-                row = [self.next_id("R"), shop.shop_id, buyer, stars, self.stamp(rated_at, shop)]
-                self.x.write("session_ratings", row)
-                if self.chance(self.c.bad_row_share * 10):
-                    self.bad_rating(row)
-                if self.chance(0.05):
-                    # the buyer changes their mind: the latest rating counts (S7)
-                    later = [self.next_id("R"), shop.shop_id, buyer, "5", self.stamp(rated_at + 600, shop)]
-                    if rated_at + 600 < self.cutoff:
-                        self.x.write("session_ratings", later)
-        self.busy_until[(shop.shop_id, buyer)] = end + 49 * 3600
+    def after_message(self, row: list[str]) -> None:
+        if self.sim.chance(self.share):
+            self._bad_message(row)
 
-    # ---- bad rows (S9) -----------------------------------------------------------
-    def bad_message(self, row: list[str]) -> None:
-        kind = self.rng.randrange(11)
+    def after_event(self, row: list[str]) -> None:
+        if self.sim.chance(self.share * 3):
+            self._bad_event(row)
+
+    def after_rating(self, row: list[str]) -> None:
+        if self.sim.chance(self.share * 10):
+            self._bad_rating(row)
+
+    def _bad_message(self, row: list[str]) -> None:
+        sim = self.sim
+        kind = sim.rng.randrange(11)
         bad = list(row)
         if kind == 0:
-            self.x.write("chat_messages", bad)  # exact duplicate
+            sim.export.write("chat_messages", bad)  # exact duplicate
             return
         if kind == 1:
             bad[7] = bad[7] + " (edited)"  # same id, other values: conflicting duplicate
-            self.x.write("chat_messages", bad)
+            sim.export.write("chat_messages", bad)
             return
-        bad[0] = self.next_id("M")
+        bad[0] = sim.ids.next("M")
         if kind == 2:
-            bad[self.rng.choice((1, 2, 6))] = ""  # missing required field
+            bad[sim.rng.choice((1, 2, 6))] = ""  # missing required field
         elif kind == 3:
-            bad[6] = self.rng.choice(("2026-13-45T99:00:00Z", "yesterday", "17/10/2026 10:00", "2026-02-30T10:00:00"))
+            bad[6] = sim.rng.choice(("2026-13-45T99:00:00Z", "yesterday", "17/10/2026 10:00", "2026-02-30T10:00:00"))
         elif kind == 4:
             bad[6] = "2099-01-01T00:00:00Z"
         elif kind == 5:
@@ -477,19 +394,21 @@ class Generator:
             bad[3], bad[4], bad[5] = "agent", "", "text"  # agent message without agent
         else:
             bad[3], bad[5] = "  Buyer ", " TEXT"  # odd case and spaces: valid after normalising
-        self.x.write("chat_messages", bad)
+        sim.export.write("chat_messages", bad)
 
-    def bad_event(self, row: list[str]) -> None:
-        kind = self.rng.randrange(6)
+    def _bad_event(self, row: list[str]) -> None:
+        sim = self.sim
+        kind = sim.rng.randrange(6)
         bad = list(row)
         if kind == 0:
-            self.x.write("chat_session_events", bad)
+            sim.export.write("chat_session_events", bad)
             return
         if kind == 1:
-            bad[5] = self.stamp(datetime.fromisoformat(bad[5].replace("Z", "+00:00")).timestamp() + 1, self.shops[0])
-            self.x.write("chat_session_events", bad)
+            # same id, a second later: conflicting duplicate
+            bad[5] = sim.stamp(datetime.fromisoformat(bad[5].replace("Z", "+00:00")).timestamp() + 1, self.first_shop)
+            sim.export.write("chat_session_events", bad)
             return
-        bad[0] = self.next_id("E")
+        bad[0] = sim.ids.next("E")
         if kind == 2:
             bad[3] = "escalated"
         elif kind == 3:
@@ -498,78 +417,291 @@ class Generator:
             bad[1] = "S9999"
         else:
             bad[5] = "not a time"
-        self.x.write("chat_session_events", bad)
+        sim.export.write("chat_session_events", bad)
 
-    def bad_rating(self, row: list[str]) -> None:
-        kind = self.rng.randrange(5)
+    def _bad_rating(self, row: list[str]) -> None:
+        sim = self.sim
+        kind = sim.rng.randrange(5)
         bad = list(row)
         if kind == 0:
-            self.x.write("session_ratings", bad)
+            sim.export.write("session_ratings", bad)
             return
-        bad[0] = self.next_id("R")
+        bad[0] = sim.ids.next("R")
         if kind == 1:
-            bad[3] = self.rng.choice(("0", "6", "-1"))
+            bad[3] = sim.rng.choice(("0", "6", "-1"))
         elif kind == 2:
-            bad[3] = self.rng.choice(("five", "4.5", "★★★"))
+            bad[3] = sim.rng.choice(("five", "4.5", "★★★"))
         elif kind == 3:
             bad[2] = "B_NEVER_CHATTED"  # no session to belong to (S7)
         else:
             bad[4] = ""
-        self.x.write("session_ratings", bad)
+        sim.export.write("session_ratings", bad)
 
-    def fixed_bad_rows(self) -> None:
+    def write_fixed_rows(self) -> None:
         """Bad reference rows: a few of each kind, whatever the size."""
-        shop = self.shops[0]
-        self.x.write("shops", ("S0999", "Moon Shop", "GB", "Mars/Olympus"))  # unknown time zone
-        self.x.write("shops", ("S0998", "No Region", "", "Asia/Singapore"))  # missing field
-        self.x.write("shops", (shop.shop_id, shop.name, shop.region, shop.tz_name))  # exact duplicate
-        self.x.write("agents", ("A999901", "S9999", "Ghost", "agent"))  # unknown shop
-        self.x.write("agents", ("A999902", shop.shop_id, "Root", "superuser"))  # unknown role
-        self.x.write("agents", ("A999903", shop.shop_id, "Temp", "agent"))
-        self.x.write("agents", ("A999903", shop.shop_id, "Temp", "admin"))  # conflicting duplicate
-        self.x.write("shop_vacation_events", (self.next_id("V"), "S9999", "vacation_on", "2026-10-01T00:00:00Z"))
-        self.x.write("shop_vacation_events", (self.next_id("V"), shop.shop_id, "holiday", "2026-10-01T00:00:00Z"))
-        first = datetime.combine(self.first_day, datetime.min.time(), UTC).timestamp()
+        sim, shop = self.sim, self.first_shop
+        write, next_id = sim.export.write, sim.ids.next
+        write("shops", ("S0999", "Moon Shop", "GB", "Mars/Olympus"))  # unknown time zone
+        write("shops", ("S0998", "No Region", "", "Asia/Singapore"))  # missing field
+        write("shops", (shop.shop_id, shop.name, shop.region, shop.tz_name))  # exact duplicate
+        write("agents", ("A999901", "S9999", "Ghost", "agent"))  # unknown shop
+        write("agents", ("A999902", shop.shop_id, "Root", "superuser"))  # unknown role
+        write("agents", ("A999903", shop.shop_id, "Temp", "agent"))
+        write("agents", ("A999903", shop.shop_id, "Temp", "admin"))  # conflicting duplicate
+        write("shop_vacation_events", (next_id("V"), "S9999", "vacation_on", "2026-10-01T00:00:00Z"))
+        write("shop_vacation_events", (next_id("V"), shop.shop_id, "holiday", "2026-10-01T00:00:00Z"))
+        first = datetime.combine(sim.period.first_day, datetime.min.time(), UTC).timestamp()
         # a vacation_off while off changes nothing (S3)
-        self.x.write("shop_vacation_events", (self.next_id("V"), shop.shop_id, "vacation_off", self.stamp(first, shop)))
+        write("shop_vacation_events", (next_id("V"), shop.shop_id, "vacation_off", sim.stamp(first, shop)))
         # an event for a pair that never chatted: ignored and counted (S2.5)
-        self.x.write(
+        write(
             "chat_session_events",
-            (self.next_id("E"), shop.shop_id, "B_SILENT", "assigned", shop.agents[0], self.stamp(first + 3600, shop)),
+            (next_id("E"), shop.shop_id, "B_SILENT", "assigned", shop.agents[0], sim.stamp(first + 3600, shop)),
         )
         # a message from an agent id the agents table does not know: still a manual reply (S9)
-        self.x.write(
+        write(
             "chat_messages",
-            (self.next_id("M"), shop.shop_id, "B_OUTREACH", "agent", "A_LEFT", "text", self.stamp(first + 60, shop), "hi"),
+            (next_id("M"), shop.shop_id, "B_OUTREACH", "agent", "A_LEFT", "text", sim.stamp(first + 60, shop), "hi"),
         )
 
-    # ---- the day loop ------------------------------------------------------------
-    def days(self) -> Iterator[date]:
-        for offset in range(self.c.days):
-            yield self.first_day + timedelta(days=offset)
 
-    def run(self) -> Summary:
-        self.make_shops()
-        self.fixed_bad_rows()
-        hour_total = sum(HOUR_WEIGHTS)
-        for n, day in enumerate(self.days()):
-            for shop in self.shops:
-                weight = WEEKDAY_WEIGHTS[day.weekday()]
-                expected = self.sessions_per_shop_day * weight / (sum(WEEKDAY_WEIGHTS) / 7)
-                count = max(0, int(self.rng.gauss(expected, math.sqrt(expected))))
-                midnight = datetime.combine(day, datetime.min.time(), shop.tz).timestamp()
-                starts = []
-                for _ in range(count):
-                    hour = self.rng.choices(range(24), HOUR_WEIGHTS)[0] if hour_total else 12
-                    starts.append(midnight + hour * 3600 + self.rng.uniform(0, 3600))
-                for start in sorted(starts):
-                    self.session(shop, start)
-            if self.c.progress:
-                done = (n + 1) / self.c.days
-                print(f"\r[{'#' * int(done * 30):<30}] {done:4.0%} {self.x.rows['chat_messages']:>12,} messages", end="", flush=True)
-        if self.c.progress:
-            print()
-        return Summary(dict(self.x.rows))
+BUYER_MESSAGE_TYPES = ("text", "text", "text", "text", "image", "sticker", "product_card", "order_card", "video")
+AGENT_MESSAGE_TYPES = ("text", "text", "text", "text", "image", "product_card", "order_card", "voucher", "sticker")
+
+
+class ConversationWriter:
+    """One buyer's session with a shop, message by message: bot greetings or away replies,
+    FAQ and chat-assistant answers, a request for a human, assignment and transfers, the
+    agent's replies, the close and sometimes a rating. Returning buyers come back only
+    after their last session has timed out."""
+
+    def __init__(self, sim: Simulation, request_rng: random.Random, bad_rows: BadRowInjector) -> None:
+        self.sim = sim
+        # Requests for a human draw from their own stream, so adding them left every
+        # other row of an export of a given seed unchanged.
+        self.request_rng = request_rng
+        self.bad_rows = bad_rows
+        self.buyers: dict[str, list[str]] = {}
+        self.busy_until: dict[tuple[str, str], float] = {}
+
+    def write_session(self, shop: Shop, start: float) -> None:
+        sim = self.sim
+        buyer = self._pick_buyer(shop, start)
+        vacation = shop.on_vacation(start)
+        local_hour = datetime.fromtimestamp(start, shop.tz).hour
+        after_hours = local_hour < 8 or local_hour >= 22
+        t = self._opening(shop, buyer, start, away=after_hours or vacation)
+        bot_path = sim.rng.random()
+        resolved_by_bot = False
+        if bot_path < 0.22:
+            t, resolved_by_bot = self._faq(shop, buyer, t)
+        elif bot_path < 0.32:
+            t, resolved_by_bot = self._assistant_answer(shop, buyer, t)
+        if resolved_by_bot:
+            self._finish(shop, buyer, t, resolved_by_bot=True)
+            return
+        for _ in range(sim.rng.randrange(2)):
+            t += sim.delay(15, 1.0)
+            self._buyer_message(shop, buyer, t)
+        # after a bot answer most buyers who go on ask for a human; a few ask at once
+        self._human_request(shop, buyer, t + 0.5, 0.7 if bot_path < 0.32 else 0.1)
+        self._agent_handles(shop, buyer, t, vacation=vacation, slow=after_hours or vacation)
+
+    def _pick_buyer(self, shop: Shop, ts: float) -> str:
+        """A returning buyer (recent ones more likely) unless still in a session; else a new one."""
+        sim = self.sim
+        pool = self.buyers.setdefault(shop.shop_id, [])
+        if pool and sim.chance(0.35):
+            buyer = pool[min(len(pool) - 1, int(sim.rng.paretovariate(1.2)) - 1)]
+            if self.busy_until.get((shop.shop_id, buyer), 0.0) < ts:
+                return buyer
+        buyer = f"B{len(pool) + 1:07d}{shop.shop_id[1:]}"
+        pool.append(buyer)
+        return buyer
+
+    def _opening(self, shop: Shop, buyer: str, start: float, away: bool) -> float:
+        """Optional agent outreach, the buyer's first message and the bot's first word."""
+        sim = self.sim
+        t = start
+        # agent outreach before the buyer writes: no session (S2.4)
+        if sim.chance(0.02):
+            self._message(shop, buyer, "agent", "voucher", t - 3600, sim.rng.choice(shop.agents), "A voucher for you")
+        self._buyer_message(shop, buyer, t)
+        t += sim.rng.uniform(0.5, 3)
+        if away:
+            self._message(shop, buyer, "bot", "away_reply", t, text="We are away now and will reply soon.")
+        elif sim.chance(0.5):
+            self._message(shop, buyer, "bot", "greeting", t, text="Welcome! How can we help?")
+        return t
+
+    def _faq(self, shop: Shop, buyer: str, t: float) -> tuple[float, bool]:
+        """FAQ card, a click and its answer; often the buyer is satisfied (True)."""
+        sim = self.sim
+        t += sim.rng.uniform(1, 5)
+        self._message(shop, buyer, "bot", "faq_card", t, text="Common questions")
+        t += sim.delay(20, 1.0)
+        self._message(shop, buyer, "buyer", "faq_click", t, text="When will my order ship?")
+        t += sim.rng.uniform(0.5, 2)
+        self._message(shop, buyer, "bot", "faq_answer", t, text=sim.rng.choice(FAQ_ANSWERS))
+        if sim.chance(0.6):
+            return t, True
+        t += sim.delay(60, 1.0)
+        self._message(shop, buyer, "buyer", "text", t, text=sim.rng.choice(BUYER_TEXTS))
+        return t, False
+
+    def _assistant_answer(self, shop: Shop, buyer: str, t: float) -> tuple[float, bool]:
+        """The chat assistant answers; half the buyers are satisfied (True)."""
+        sim = self.sim
+        t += sim.rng.uniform(2, 8)
+        self._message(shop, buyer, "bot", "assistant_answer", t, text="Here is what I found about your question.")
+        if sim.chance(0.5):
+            return t, True
+        t += sim.delay(45, 1.0)
+        self._message(shop, buyer, "buyer", "text", t, text=sim.rng.choice(BUYER_TEXTS))
+        return t, False
+
+    def _agent_handles(self, shop: Shop, buyer: str, t: float, vacation: bool, slow: bool) -> None:
+        """Assignment, maybe a transfer, the first reply (or none) and the conversation after it."""
+        sim = self.sim
+        agent = sim.rng.choice(shop.agents)
+        t_assign = t + sim.rng.uniform(1, 30)
+        self._event(shop, buyer, "ASSIGNED" if sim.chance(0.05) else "assigned", t_assign, agent)
+        never = 0.35 if vacation else 0.07
+        if sim.chance(never):
+            self._finish(shop, buyer, t, resolved_by_bot=False)
+            return
+        median = 5400 if slow else 150
+        reply_at = t_assign + sim.delay(median, 1.6)
+        if sim.chance(0.03):
+            # the long tail: a reply after more than a day, still inside the 48 h timeout
+            reply_at = t_assign + sim.rng.uniform(86_400, 160_000)
+        if sim.chance(0.05):
+            # a transfer before the first reply: a later assignment and a notice
+            agent = sim.rng.choice(shop.agents)
+            transfer_at = t_assign + (reply_at - t_assign) * sim.rng.uniform(0.2, 0.8)
+            self._event(shop, buyer, "assigned", transfer_at, agent)
+            self._message(shop, buyer, "system", "system_notice", transfer_at, text="Chat transferred")
+        t = reply_at
+        self._agent_message(shop, buyer, t, agent)
+        for _ in range(sim.rng.randrange(5)):
+            t += sim.delay(40, 1.2)
+            self._buyer_message(shop, buyer, t)
+            if sim.chance(0.04):
+                # a transfer after the first reply: attribution stays with the first (S5)
+                new_agent = sim.rng.choice(shop.agents)
+                self._event(shop, buyer, "assigned", t + 5, new_agent)
+                agent = new_agent
+                t += 10
+            t += sim.delay(90, 1.3)
+            self._agent_message(shop, buyer, t, agent)
+        self._finish(shop, buyer, t, resolved_by_bot=False, agent=agent)
+
+    def _finish(self, shop: Shop, buyer: str, t: float, resolved_by_bot: bool, agent: str = "") -> None:
+        """Close the session (by the agent, by the system, or not at all) and maybe rate it."""
+        sim = self.sim
+        r = sim.rng.random()
+        end = t
+        if agent and r < 0.45:
+            end = t + sim.delay(120, 1.0)
+            self._event(shop, buyer, "closed", end, agent)
+        elif r < 0.70:
+            end = t + sim.rng.uniform(3600, 6 * 3600)
+            self._event(shop, buyer, "closed", end, "")
+        if sim.chance(0.08 if resolved_by_bot else 0.22):
+            self._rating(shop, buyer, end)
+        self.busy_until[(shop.shop_id, buyer)] = end + 49 * 3600
+
+    def _rating(self, shop: Shop, buyer: str, end: float) -> None:
+        sim = self.sim
+        rated_at = end + sim.delay(1800, 1.5)
+        self._message(shop, buyer, "system", "system_notice", end + 1, text="Please rate our service")
+        stars = sim.rng.choices(("1", "2", "3", "4", "5"), (4, 3, 8, 25, 60))[0]
+        if rated_at >= sim.period.cutoff:
+            return
+        row = [sim.ids.next("R"), shop.shop_id, buyer, stars, sim.stamp(rated_at, shop)]
+        sim.export.write("session_ratings", row)
+        self.bad_rows.after_rating(row)
+        if sim.chance(0.05):
+            # the buyer changes their mind: the latest rating counts (S7)
+            later = [sim.ids.next("R"), shop.shop_id, buyer, "5", sim.stamp(rated_at + 600, shop)]
+            if rated_at + 600 < sim.period.cutoff:
+                sim.export.write("session_ratings", later)
+
+    def _buyer_message(self, shop: Shop, buyer: str, t: float) -> None:
+        sim = self.sim
+        self._message(shop, buyer, "buyer", sim.rng.choice(BUYER_MESSAGE_TYPES), t, text=sim.rng.choice(BUYER_TEXTS))
+
+    def _agent_message(self, shop: Shop, buyer: str, t: float, agent: str) -> None:
+        sim = self.sim
+        self._message(shop, buyer, "agent", sim.rng.choice(AGENT_MESSAGE_TYPES), t, agent, sim.rng.choice(AGENT_TEXTS))
+
+    def _message(self, shop: Shop, buyer: str, role: str, mtype: str, ts: float, agent: str = "", text: str = "") -> None:
+        sim = self.sim
+        if ts >= sim.period.cutoff:
+            return
+        row = [sim.ids.next("M"), shop.shop_id, buyer, role, agent, mtype, sim.stamp(ts, shop), text]
+        sim.export.write("chat_messages", row)
+        self.bad_rows.after_message(row)
+
+    def _event(self, shop: Shop, buyer: str, etype: str, ts: float, agent: str = "") -> None:
+        sim = self.sim
+        if ts >= sim.period.cutoff:
+            return
+        row = [sim.ids.next("E"), shop.shop_id, buyer, etype, agent, sim.stamp(ts, shop)]
+        sim.export.write("chat_session_events", row)
+        self.bad_rows.after_event(row)
+
+    def _human_request(self, shop: Shop, buyer: str, ts: float, p: float) -> None:
+        """The buyer asks for a human (optional `human_requested` event, seed 004)."""
+        if ts >= self.sim.period.cutoff or self.request_rng.random() >= p:
+            return
+        stamp = export_timestamp(ts, shop.tz, self.request_rng)
+        self.sim.export.write("chat_session_events", [self.sim.ids.next("H"), shop.shop_id, buyer, "human_requested", "", stamp])
+
+
+class SessionSchedule:
+    """When sessions start: about `sessions_per_shop_day` per shop and day, more at weekends,
+    at local hours that follow HOUR_WEIGHTS."""
+
+    def __init__(self, sim: Simulation, config: GenerateConfig) -> None:
+        self.sim = sim
+        # about 6.8 messages per session on average with ConversationWriter's script
+        self.sessions_per_shop_day = max(1.0, config.messages / (6.8 * config.shops * config.days))
+
+    def starts(self, day: date, shop: Shop) -> list[float]:
+        rng = self.sim.rng
+        weight = WEEKDAY_WEIGHTS[day.weekday()]
+        expected = self.sessions_per_shop_day * weight / (sum(WEEKDAY_WEIGHTS) / 7)
+        count = max(0, int(rng.gauss(expected, math.sqrt(expected))))
+        midnight = datetime.combine(day, datetime.min.time(), shop.tz).timestamp()
+        starts = []
+        for _ in range(count):
+            hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
+            starts.append(midnight + hour * 3600 + rng.uniform(0, 3600))
+        return sorted(starts)
+
+
+def _show_progress(done: float, messages: int) -> None:
+    print(f"\r[{'#' * int(done * 30):<30}] {done:4.0%} {messages:>12,} messages", end="", flush=True)
+
+
+def simulate(config: GenerateConfig, export: Export) -> Summary:
+    """Write the reference tables, the fixed bad rows, then every shop's sessions day by day."""
+    sim = Simulation(export, ExportPeriod.of(config), IdSequence(), random.Random(config.seed))
+    shops = ShopCatalogue(sim).write(config.shops)
+    bad_rows = BadRowInjector(sim, config.bad_row_share, shops[0])
+    bad_rows.write_fixed_rows()
+    conversations = ConversationWriter(sim, random.Random(config.seed + 1), bad_rows)
+    schedule = SessionSchedule(sim, config)
+    for n, day in enumerate(sim.period.dates()):
+        for shop in shops:
+            for start in schedule.starts(day, shop):
+                conversations.write_session(shop, start)
+        if config.progress:
+            _show_progress((n + 1) / config.days, export.rows["chat_messages"])
+    if config.progress:
+        print()
+    return Summary(dict(export.rows))
 
 
 def generate(config: GenerateConfig) -> Summary:
@@ -579,4 +711,4 @@ def generate(config: GenerateConfig) -> Summary:
     if config.shops < 1 or config.days < 1 or config.messages < 1:
         raise ValueError("--shops, --days and --messages must be at least 1")
     with Export(config.out, config.fmt) as export:
-        return Generator(config, export).run()
+        return simulate(config, export)

@@ -107,7 +107,9 @@
 {#-
   Seller-centre figures of every shop (or one) for a custom range of at most 90 days,
   recomputed from the daily facts. Refuses longer or reversed ranges with a clear message.
-  Example: analyses/seller_centre_custom_range.sql.
+  Example: analyses/seller_centre_custom_range.sql. The mart is named by schema and table
+  only (D41): the SQL then runs as printed on the warehouse and on its published copy,
+  whose DuckDB catalogs are named after their files.
 -#}
 {% macro custom_period_metrics(start_date, end_date, shop_id=none, grain='shop') -%}
     {%- set start = modules.datetime.date.fromisoformat(start_date | string) -%}
@@ -125,8 +127,9 @@
         {%- endif %}
         cast('{{ start }}' as date) as period_start_date,
         cast('{{ end }}' as date) as period_end_date,
-        {{ summed_facts_and_rates(grain) }}
-    from {{ ref('fct_shop_daily') if grain == 'shop' else ref('fct_agent_daily') }}
+        {#- bigint sums, as in the marts: many BI drivers do not know DuckDB's 128-bit sums #}
+        {{ summed_facts_and_rates(grain, summed=sum_as_bigint('{}')) }}
+    from {{ (ref('fct_shop_daily') if grain == 'shop' else ref('fct_agent_daily')).include(database=false) }}
     where date_day between cast('{{ start }}' as date) and cast('{{ end }}' as date)
     {%- if shop_id is not none %}
         and shop_id = '{{ shop_id }}'

@@ -10,6 +10,11 @@
     {{ positive_number_var('response_window_hours') * 3600 }}
 {%- endmacro %}
 
+{#- S4: the response window as labels print it, e.g. 24 h or 1.5 h. -#}
+{% macro response_window_label() -%}
+    {{ positive_number_var('response_window_hours') }} h
+{%- endmacro %}
+
 {#- S7: how long after a session's end a rating still belongs to it, in seconds (var rating_window_days, default 7). -#}
 {% macro rating_window_seconds() -%}
     {{ positive_number_var('rating_window_days') * 86400 }}

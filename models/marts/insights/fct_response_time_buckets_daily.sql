@@ -22,7 +22,8 @@ buckets as (
     select
         bucket_code,
         bucket_order,
-        bucket_label,
+        -- the seed writes {window} for the response window, a variable
+        replace(bucket_label, '{window}', '{{ response_window_label() }}') as bucket_label,
         lower_seconds,
         upper_seconds,
         is_beyond_response_window

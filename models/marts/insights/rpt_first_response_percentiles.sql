@@ -1,7 +1,9 @@
 {#-
   I4 (docs/service-insights.md): median and 90th percentile of the first response per shop
-  and local day (continuous percentile over the day's first-response sessions). They do not
-  add up over days; a period's percentile comes from fct_sessions.
+  and local day (continuous percentile over the day's first-response sessions). One row per
+  shop-day of fct_shop_daily: a day without first responses (every session vacation-excluded,
+  or only awaiting a reply) has 0 of them and null percentiles. They do not add up over days;
+  a period's percentile comes from fct_sessions.
 -#}
 {{ shop_day_incremental_config('date_day') }}
 with
@@ -10,20 +12,30 @@ sessions as (
     select
         shop_id,
         date_day,
+        {{ has_first_response() }} as has_first_response,
         first_response_seconds
     from {{ ref('fct_sessions') }} as all_sessions  -- noqa: AL05
-    where {{ has_first_response() }}
-        and {{ is_rebuilt_shop_day('all_sessions.shop_id', 'all_sessions.date_day', 'date_day') }}
+    where {{ is_rebuilt_shop_day('all_sessions.shop_id', 'all_sessions.date_day', 'date_day') }}
+),
+
+-- every session keeps its shop-day; only first responses have seconds (aggregates skip nulls)
+first_responses as (
+    select
+        shop_id,
+        date_day,
+        has_first_response,
+        case when has_first_response then first_response_seconds end as first_response_seconds
+    from sessions
 ),
 
 daily as (
     select
         shop_id,
         date_day,
-        count(*) as first_response_sessions,
+        count(case when has_first_response then 1 end) as first_response_sessions,
         {{ percentile_cont(0.5, 'first_response_seconds') }} as median_first_response_seconds,
         {{ percentile_cont(0.9, 'first_response_seconds') }} as p90_first_response_seconds
-    from sessions
+    from first_responses
     group by shop_id, date_day
 )
 
