@@ -201,6 +201,25 @@ def test_every_macro_a_model_calls_is_documented(tmp_path: Path) -> None:
     assert not missing, missing
 
 
+def test_macro_docs_name_only_macros_that_exist(project_root: Path, tmp_path: Path) -> None:
+    """dbt only warns about a description of a macro that is gone; a stale entry fails here."""
+    import json
+
+    import yaml
+
+    result = run_dbt(["parse"], tmp_path)
+    assert result.returncode == 0, result.output[-2000:]
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    existing = {macro["name"] for macro in manifest["macros"].values() if macro["package_name"] == "service_analytics"}
+    described = [
+        (path.name, entry["name"])
+        for path in sorted((project_root / "macros").rglob("*.yml"))
+        for entry in (yaml.safe_load(path.read_text()) or {}).get("macros", [])
+    ]
+    assert described, "no macro described: nothing was checked"
+    assert [item for item in described if item[1] not in existing] == []
+
+
 def macro_arguments(macro_sql: str) -> list[str]:
     """The argument names of a macro's signature, `{% macro name(a, b=1) %}`."""
     import re
