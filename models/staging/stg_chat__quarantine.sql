@@ -33,7 +33,10 @@ unioned as (
     {% endfor %}
 )
 
+{#- both versions of a conflicting duplicate share record_id; their raw records differ,
+    and identical raw rows were collapsed before the checks -#}
 select
+    {{ dbt.hash(dbt.concat(['source_table', "'|'", 'raw_record'])) }} as quarantine_key,
     source_table,
     record_id,
     shop_id,
