@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from dbt_runner import query, run_dbt
+from dbt_runner import marts_fingerprint, query, run_dbt
 from service_analytics.generate import GenerateConfig, generate
-from test_build_end_to_end import _marts_fingerprint
 
 BUILD = ["build", "--resource-type", "seed", "--resource-type", "model"]
 
@@ -68,24 +67,24 @@ def test_the_first_build_records_its_export_and_a_hash_of_its_key(warehouse: Pat
 
 
 def test_another_key_on_the_same_export_stops_before_any_model(warehouse: Path, export: Path) -> None:
-    before = _marts_fingerprint(warehouse)
+    before = marts_fingerprint(warehouse)
     result = run_dbt(BUILD, warehouse, raw_data_dir=export, hash_key="another-key")
     assert result.returncode != 0
     _assert_stopped_before_any_model(result.output, "SERVICE_ANALYTICS_HASH_KEY is another key than the last build's")
     assert "another-key" not in result.output
-    assert _marts_fingerprint(warehouse) == before
+    assert marts_fingerprint(warehouse) == before
 
 
 def test_another_export_with_the_same_key_stops_before_any_model(warehouse: Path, tmp_path: Path) -> None:
     other = tmp_path / "other_export"
     generate(GenerateConfig(out=other, seed=4, shops=2, days=20, messages=2000))
-    before = _marts_fingerprint(warehouse)
+    before = marts_fingerprint(warehouse)
     for selection in ([], ["-s", "dim_shops"]):
         result = run_dbt([*BUILD, *selection], warehouse, raw_data_dir=other)
         assert result.returncode != 0
         _assert_stopped_before_any_model(
             result.output, f"the export is another folder: {other}", f"--vars '{{raw_data_dir: {other}}}'")
-    assert _marts_fingerprint(warehouse) == before
+    assert marts_fingerprint(warehouse) == before
 
 
 def _rewrite_an_old_message(export: Path) -> str:
@@ -117,11 +116,11 @@ def _remove_an_old_rating(export: Path) -> str:
 @pytest.mark.parametrize(("rewrite", "table"), [(_rewrite_an_old_message, "chat_messages"), (_remove_an_old_rating, "session_ratings")])
 def test_rewritten_history_stops_before_any_model(warehouse: Path, restored: Path, rewrite, table: str) -> None:
     day = rewrite(restored)
-    before = _marts_fingerprint(warehouse)
+    before = marts_fingerprint(warehouse)
     result = run_dbt(BUILD, warehouse, raw_data_dir=restored)
     assert result.returncode != 0
     _assert_stopped_before_any_model(result.output, f"{table}: the rows dated {day} are not those of the last build")
-    assert _marts_fingerprint(warehouse) == before
+    assert marts_fingerprint(warehouse) == before
 
 
 def test_full_refresh_after_the_stop_rebuilds_from_the_new_export(tmp_path: Path, small_export: Path) -> None:
@@ -147,7 +146,7 @@ def test_full_refresh_after_the_stop_rebuilds_from_the_new_export(tmp_path: Path
     assert "OK created sql incremental model intermediate.int_sessions__sessionized" in again.output
     fresh = run_dbt(BUILD, reference, raw_data_dir=second, hash_key="second-key")
     assert fresh.returncode == 0, fresh.output[-4000:]
-    assert _marts_fingerprint(workdir) == _marts_fingerprint(reference)
+    assert marts_fingerprint(workdir) == marts_fingerprint(reference)
 
 
 def test_tests_are_not_stopped(warehouse: Path, small_export: Path) -> None:
