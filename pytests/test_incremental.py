@@ -71,13 +71,19 @@ def test_daily_parts_built_incrementally_equal_a_full_refresh(small_export: Path
     full_dir, incremental_dir = tmp_path / "full", tmp_path / "incremental"
     full_build = run_dbt(BUILD, full_dir, raw_data_dir=export)
     assert full_build.returncode == 0, full_build.output[-4000:]
-    first = run_dbt(BUILD, incremental_dir, raw_data_dir=parts[0])
+    # as on a daily schedule, one folder whose export grows: the history each run adds to
+    # must be the one the warehouse was built from (D38)
+    daily = tmp_path / "daily"
+    shutil.copytree(parts[0], daily)
+    first = run_dbt(BUILD, incremental_dir, raw_data_dir=daily)
     assert first.returncode == 0, first.output[-4000:]
     sessions_before = query(incremental_dir, "select count(*) from marts.fct_sessions")[0][0]
     for part, command in ((parts[1], BUILD), (export, ["build"])):
         # the last run is a whole `dbt build`: every data test (raw = clean + quarantined
         # + collapsed among them) runs on the incrementally built warehouse
-        later = run_dbt(command, incremental_dir, raw_data_dir=part)
+        shutil.copytree(part, daily, dirs_exist_ok=True)
+        later = run_dbt(command, incremental_dir, raw_data_dir=daily)
+        assert "This warehouse was built from another history" not in later.output
         assert later.returncode == 0, later.output[-4000:]
         for model in incremental_models(full_dir):
             assert "OK created sql incremental model" in later.output and model in later.output
@@ -102,7 +108,7 @@ def test_daily_parts_built_incrementally_equal_a_full_refresh(small_export: Path
                 assert ours[table] == theirs[table], f"{schema}.{table} differs from a full refresh"
 
     # --full-refresh always works, and gives the same marts again
-    refreshed = run_dbt([*BUILD, "--full-refresh"], incremental_dir, raw_data_dir=export)
+    refreshed = run_dbt([*BUILD, "--full-refresh"], incremental_dir, raw_data_dir=daily)
     assert refreshed.returncode == 0, refreshed.output[-4000:]
     assert marts_fingerprint(incremental_dir) == full
 

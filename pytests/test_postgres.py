@@ -7,6 +7,7 @@ The server is initdb'd into a temporary folder on a free port and removed at the
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
@@ -90,12 +91,20 @@ def test_incremental_days_on_postgres_equal_a_full_refresh(
 ) -> None:
     """Issue 8 with issue 5's invariant: loaded and built in two parts, then the rest."""
     database = pg_server.create_database(server, "incremental")
-    first_part = tmp_path / "until_minus_2"
-    write_history(small_export, first_part, last_full_day(small_export) - timedelta(days=2))
-    assert load(first_part, database).returncode == 0
+    # one folder whose export grows, as on a daily schedule (D38)
+    daily = tmp_path / "daily"
+    write_history(small_export, daily, last_full_day(small_export) - timedelta(days=2))
+    assert load(daily, database).returncode == 0
     first = build_on(database, tmp_path, ["build", "--resource-type", "seed", "--resource-type", "model"])
     assert first.returncode == 0, first.output[-4000:]
-    assert load(small_export, database).returncode == 0
+    # another export loaded in between: the build stops before any model, and says what to run
+    assert load(SAMPLE, database).returncode == 0
+    stopped = build_on(database, tmp_path)
+    assert stopped.returncode != 0
+    assert f"the export is another folder: {SAMPLE} (this run), {daily} (the last build" in stopped.output
+    assert "dbt build --full-refresh --target postgres" in stopped.output and "OK created" not in stopped.output
+    shutil.copytree(small_export, daily, dirs_exist_ok=True)
+    assert load(daily, database).returncode == 0
     later = build_on(database, tmp_path)
     assert later.returncode == 0, later.output[-4000:]
     assert "OK created sql incremental model intermediate.int_sessions__sessionized" in later.output
@@ -205,3 +214,23 @@ def test_build_before_load_says_to_load_the_export(server: pg_server.PostgresSer
     assert result.returncode != 0
     assert "raw.chat_messages" in result.output
     assert "Load the export first: service-analytics load --target postgres DIR" in result.output
+
+
+def test_own_export_without_a_key_stops_and_the_sample_builds_with_its_key(
+    server: pg_server.PostgresServer, small_export: Path, tmp_path: Path
+) -> None:
+    """D40: on a server engine the sample's public key is used only when the loader
+    recorded that it loaded the bundled sample; raw_data_dir says nothing there."""
+    database = pg_server.create_database(server, "own_export_no_key")
+    assert load(small_export, database).returncode == 0
+    result = run_dbt(["run"], tmp_path / "own", hash_key=None, extra_env=_pg_env(database))
+    assert result.returncode != 0
+    assert "SERVICE_ANALYTICS_HASH_KEY is not set" in result.output
+    assert f"loaded from {small_export}" in result.output
+    assert "OK created" not in result.output and "Traceback" not in result.output
+    assert load(SAMPLE, database).returncode == 0
+    sample = run_dbt(["build", "-s", "+base_chat__messages", "--resource-type", "seed", "--resource-type", "model"],
+                     tmp_path / "sample", hash_key=None, extra_env=_pg_env(database))
+    assert sample.returncode == 0, sample.output[-4000:]
+    compiled = next((tmp_path / "sample" / "target" / "run").rglob("base_chat__messages.sql")).read_text()
+    assert "service-analytics-sample-key" in compiled

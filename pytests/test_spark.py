@@ -35,3 +35,21 @@ def test_sample_on_spark_builds_and_its_marts_equal_duckdb(
     compared = run_tool(["compare", "--target", "spark", "--reference", str(sample_on_duckdb)], spark_env)
     assert compared.returncode == 0, compared.stdout[-3000:] + compared.stderr[-2000:]
     assert compared.stdout.startswith("identical: 19 mart tables") or "identical:" in compared.stdout
+
+
+def test_own_export_on_a_new_spark_warehouse_loads_quietly_and_needs_a_key(small_export: Path, tmp_path: Path) -> None:
+    """A first load into a warehouse folder that does not exist yet prints only the loader's
+    own lines (no Derby banner, no FileNotFoundException for derby.log, no Spark log
+    setup); then a build without SERVICE_ANALYTICS_HASH_KEY stops before any model,
+    since what was loaded is not the bundled sample (D40)."""
+    env = {"DBT_TARGET": "spark", "SPARK_WAREHOUSE_DIR": str(tmp_path / "new" / "spark")}
+    loaded = run_tool(["load", "--target", "spark", str(small_export)], env)
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert loaded.stderr.splitlines() == [f"reading {small_export} with the raw contract checks", "loading 6 tables into spark"]
+    assert [line.split(":")[0] for line in loaded.stdout.splitlines()] == [
+        "raw.shops", "raw.agents", "raw.chat_messages", "raw.chat_session_events", "raw.session_ratings",
+        "raw.shop_vacation_events"]
+    result = run_dbt(["run"], tmp_path, hash_key=None, extra_env=env)
+    assert result.returncode != 0
+    assert "SERVICE_ANALYTICS_HASH_KEY is not set" in result.output and f"loaded from {small_export}" in result.output
+    assert "OK created" not in result.output

@@ -214,13 +214,13 @@ def _run_steps(run: BenchRun) -> BenchResult:
     # export; then a full refresh of the whole export in the same warehouse, then the tests.
     if run.incremental:
         history_dir = history_for(export)
-        if on_server:
-            load_history = measure("load history", [loader, "load", "--target", target, str(history_dir)], env)
         _point(current_export, history_dir)
+        if on_server:
+            load_history = measure("load history", [loader, "load", "--target", target, str(current_export)], env)
         history = measure("history", [*build, *variables], env)
     _point(current_export, export)
     if on_server:
-        load = measure("load", [loader, "load", "--target", target, str(export)], env)
+        load = measure("load", [loader, "load", "--target", target, str(current_export)], env)
         floor = measure("floor", [*PROBE, "floor-postgres"], env)
     else:
         messages_file = next(export.glob("chat_messages.*"))

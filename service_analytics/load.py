@@ -9,6 +9,10 @@ engine through its bulk path, every column as text plus `malformed_line`:
   the old raw tables or the new ones, never half.
 - spark: DuckDB writes the table as Parquet and Spark's Parquet reader saves it as a table
   of the `raw` database (`saveAsTable`, overwrite).
+
+Beside the six tables, `raw.export_identity` records which folder was loaded and whether it
+is the bundled sample: the build reads it to decide whether the sample's public hash key may
+be used, and to know which export its history comes from (docs/decisions.md D39, D40).
 """
 
 from __future__ import annotations
@@ -30,6 +34,26 @@ TARGETS = ("postgres", "spark")
 
 class LoadError(RuntimeError):
     """The export cannot be loaded; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ExportIdentity:
+    """What `raw.export_identity` records: the folder as named (absolute, links kept, as
+    the DuckDB target names raw_data_dir) and whether it is the bundled sample."""
+
+    folder: str
+    is_bundled_sample: bool
+
+    @classmethod
+    def of(cls, folder: Path) -> ExportIdentity:
+        sample = (PROJECT_ROOT / "data" / "sample").resolve()
+        return cls(os.path.normpath(os.path.abspath(folder)), folder.resolve() == sample)
+
+    def row(self) -> tuple[str, str]:
+        return (self.folder, "true" if self.is_bundled_sample else "false")
+
+
+IDENTITY_COLUMNS = ("folder", "is_bundled_sample")
 
 
 @dataclass(frozen=True)
@@ -79,7 +103,9 @@ def _export_tables(database: Path, scratch: Path, fmt: str) -> dict[str, tuple[P
     return written
 
 
-def load_postgres(files: Mapping[str, tuple[Path, int, int]], dsn: str | None = None) -> list[LoadedTable]:
+def load_postgres(
+    files: Mapping[str, tuple[Path, int, int]], identity: ExportIdentity, dsn: str | None = None
+) -> list[LoadedTable]:
     """Replace the raw tables on the server named by the PG* variables (or `dsn`)."""
     import psycopg2
 
@@ -106,12 +132,15 @@ def load_postgres(files: Mapping[str, tuple[Path, int, int]], dsn: str | None = 
                     cursor.copy_expert(f"copy raw.{table} ({column_sql}) from stdin (format csv, header true)", stream)
                 cursor.execute(f"analyze raw.{table}")
                 loaded.append(LoadedTable(table, rows, malformed))
+            cursor.execute("drop table if exists raw.export_identity")
+            cursor.execute(f"create table raw.export_identity ({', '.join(f'{c} text' for c in IDENTITY_COLUMNS)})")
+            cursor.execute("insert into raw.export_identity values (%s, %s)", identity.row())
     finally:
         connection.close()
     return loaded
 
 
-def load_spark(files: Mapping[str, tuple[Path, int, int]]) -> list[LoadedTable]:
+def load_spark(files: Mapping[str, tuple[Path, int, int]], identity: ExportIdentity) -> list[LoadedTable]:
     """Replace the raw tables of the local Spark session's warehouse (see spark_session)."""
     from service_analytics.spark import spark_session
 
@@ -128,6 +157,8 @@ def load_spark(files: Mapping[str, tuple[Path, int, int]]) -> list[LoadedTable]:
     zones = sorted(str(name) for name in spark._jvm.java.time.ZoneId.getAvailableZoneIds())
     spark.createDataFrame([(name,) for name in zones], "name string").write.mode("overwrite").format(
         "parquet").saveAsTable("raw.time_zone_names")
+    spark.createDataFrame([identity.row()], ", ".join(f"{c} string" for c in IDENTITY_COLUMNS)).write.mode(
+        "overwrite").format("parquet").saveAsTable("raw.export_identity")
     return loaded
 
 
@@ -142,4 +173,5 @@ def load(folder: Path, target: str, progress: Callable[[str], None] | None = Non
         database = staged_export(folder, scratch)
         files = _export_tables(database, scratch, "csv" if target == "postgres" else "parquet")
         say(f"loading {len(files)} tables into {target}")
-        return load_postgres(files) if target == "postgres" else load_spark(files)
+        identity = ExportIdentity.of(folder)
+        return load_postgres(files, identity) if target == "postgres" else load_spark(files, identity)

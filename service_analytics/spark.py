@@ -30,9 +30,17 @@ def spark_parameters(profiles: Path = PROJECT_ROOT / "profiles.yml") -> dict[str
     return {name: environment.from_string(str(value)).render() for name, value in output["server_side_parameters"].items()}
 
 
+def warehouse_dir() -> Path:
+    """SPARK_WAREHOUSE_DIR as the profile resolves it (relative to the project root by default)."""
+    return Path(os.environ.get("SPARK_WAREHOUSE_DIR", str(PROJECT_ROOT / "warehouse" / "spark")))
+
+
 def spark_session() -> Any:
     from pyspark.sql import SparkSession
 
+    # Derby writes derby.log there from the start: without the folder it prints a
+    # FileNotFoundException and its whole banner to the console instead.
+    warehouse_dir().mkdir(parents=True, exist_ok=True)
     builder = SparkSession.builder.enableHiveSupport()
     for name, value in spark_parameters().items():
         builder = builder.config(name, value)
