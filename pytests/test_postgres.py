@@ -120,8 +120,8 @@ def test_incremental_sql_has_no_per_row_subplan_on_postgres(
 ) -> None:
     """PostgreSQL runs a SubPlan it does not hash once per row: a correlated `exists` under
     an `or`, or an `in` list under an `or` that does not fit in work_mem. Both made the
-    daily run at 1M messages take over 10 minutes (docs/performance.md), and small
-    exports cannot show it by time. So every incremental model's SQL, compiled against the
+    daily run of a large export crawl (docs/performance.md), and small exports cannot
+    show it by time. So every incremental model's SQL, compiled against the
     built sample (its incremental form), is explained with the smallest work_mem, and no
     plan may use such a SubPlan."""
     compiled = run_dbt(["compile", "--select", "config.materialized:incremental"], tmp_path, extra_env=_pg_env(sample_on_postgres))

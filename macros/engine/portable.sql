@@ -131,10 +131,9 @@
     cast({{ duckdb_local_timestamp(utc_timestamp, timezone) }} as date)
 {%- endmacro %}
 
-{#- DuckDB's wall-clock time of a UTC timestamp in a time zone. DuckDB sets a zone up for
-    every row when the zone is a column, about ten times slower than for a constant; so
-    the zones of the shops already staged become constant branches of a case, and any
-    other zone takes the general path: the same value either way, only faster. -#}
+{#- DuckDB's wall-clock time of a UTC timestamp in a time zone. DuckDB sets a zone up
+    for every row when the zone is a column, so the zones of the shops already staged
+    become constant branches of a case; any other zone takes the general path. -#}
 {% macro duckdb_local_timestamp(utc_timestamp, timezone) -%}
     {%- set zones = staged_shop_time_zones() -%}
     {%- if zones -%}
@@ -339,8 +338,8 @@
     {{ return(adapter.dispatch('is_iso_date_text', 'service_analytics')(text)) }}
 {% endmacro %}
 
-{#- a GLOB, about twice as fast as the regular expression on DuckDB (10M rows: 1.8 s
-    against 2.9 s), and the same answer: GLOB matches the whole text -#}
+{#- a GLOB: cheaper than a regular expression on DuckDB, and the same answer, since
+    GLOB matches the whole text -#}
 {% macro duckdb__is_iso_date_text(text) -%}
     ({{ text }} glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]')
 {%- endmacro %}
@@ -355,8 +354,8 @@
 
 
 {#- A CTE computed once rather than inlined where it is used: PostgreSQL inlines a CTE's
-    expressions into every later reference (a timestamp parsed ten times per row in the
-    base models), DuckDB and Spark share them already. Use: `typed as {{ materialized_cte() }} (`. -#}
+    expressions into every later reference (the base models would parse a timestamp
+    once per use), DuckDB and Spark share them already. Use: `typed as {{ materialized_cte() }} (`. -#}
 {% macro materialized_cte() %}
     {{ return(adapter.dispatch('materialized_cte', 'service_analytics')()) }}
 {% endmacro %}

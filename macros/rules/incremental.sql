@@ -57,8 +57,7 @@
     pair on incremental runs, and for every row on full builds. (On full builds the
     alias goes unused, hence `-- noqa: AL05` where the models name it.) A row-value IN
     rather than a correlated EXISTS: DuckDB plans it as one hash semi-join instead of
-    first collecting the distinct pairs of the whole input (about a second less per
-    model at 10M messages). -#}
+    first collecting the distinct pairs of the whole input. -#}
 {% macro is_changed_pair(relation_alias, time_column) -%}
     {%- if is_incremental_run() -%}
     ({{ relation_alias }}.shop_id, {{ relation_alias }}.buyer_key) in ({{ changed_pairs(time_column) }})
@@ -117,8 +116,8 @@
     ({{ id_column }} is null or {{ id_column }} = '' or {{ id_column }} like ' %' or {{ id_column }} like '% ')
 {%- endmacro %}
 
-{#- D19's set of rows to re-check, without trimming the 10M raw ids and timestamps of
-    the export (trimming them was 3 of the 4 seconds the selection took at 10M):
+{#- D19's set of rows to re-check, without trimming every raw id and timestamp of the
+    export (trimming was most of the selection's cost):
     - recent: raw rows whose timestamp text is on or after the cutoff day, or does not
       start with a date (missing, spaces in front, another format: re-checked every run),
       or whose id is untidy;
@@ -151,8 +150,8 @@
 {%- endmacro %}
 
 {#- PostgreSQL hashes an IN under an OR only when the ids fit in work_mem, and otherwise
-    searches the whole list for every raw row (minutes at 1M messages). As one IN, with
-    every untidy row mapped to '' (which the list holds), it becomes a hash semi-join. -#}
+    searches the whole list for every raw row. As one IN, with every untidy row mapped
+    to '' (which the list holds), it becomes a hash semi-join. -#}
 {% macro postgres__recent_raw_id_test(id_column, recent_ids) -%}
     (case when {{ is_untidy_raw_id(id_column) }} then '' else {{ id_column }} end) in (
         {{ recent_ids }}
@@ -236,9 +235,8 @@
 
 {#- A condition that holds for the rows a run rebuilds (every row on full builds):
     `shop` and `day` are the row's expressions, `date_column` the mart's own day column.
-    The first test changes nothing but is cheap: it drops most rows before the
-    per-shop test (over a year, 0.52 s became 0.18 s on the 13 million rows of
-    rpt_topic_hotspots). shop_day_incremental_config makes fct_sessions a parent of the
+    The first test changes nothing but is cheap: it drops most rows before the costlier
+    per-shop test. shop_day_incremental_config makes fct_sessions a parent of the
     models that call this. -#}
 {% macro is_rebuilt_shop_day(shop, day, date_column) -%}
     {%- if is_incremental_run() -%}
@@ -265,8 +263,7 @@
 {%- endmacro %}
 
 {#- PostgreSQL runs a correlated EXISTS under an OR once per row, aggregating the sessions
-    each time (minutes for a 1M-message daily run), and hashes an IN list under an OR only
-    when the list fits in work_mem. Instead, the shops' first rebuilt days become one
+    each time, and hashes an IN list under an OR only when the list fits in work_mem. Instead, the shops' first rebuilt days become one
     jsonb object, built once per statement, and each row looks its shop up in it. -#}
 {% macro postgres__is_rebuilt_shop_before_floor(shop, day, date_column) -%}
     coalesce({{ day }} >= cast((

@@ -4,9 +4,8 @@
   reading of "a period is the sum of its days"; the report itself uses running sums).
   One row per key, as-of day and period whose facts disagree. It checks the first and the
   last `edge_days` as-of days of the report (periods that begin before the first day,
-  and the latest figures, which a seller reads): over every as-of day of a year of
-  history the range join is tens of millions of rows and ran out of memory at 10M
-  messages. The unit test of rpt_shop_periods pins the presets on every day of its input.
+  and the latest figures, which a seller reads): over every as-of day of a long history
+  the range join runs out of memory on large exports. The unit test of rpt_shop_periods pins the presets on every day of its input.
 -#}
 {% macro periods_sum_their_days(grain, edge_days=10) -%}
 {%- set keys = period_grain(grain).key_columns -%}

@@ -32,8 +32,8 @@ shop_topics as (
     from topic_days
 ),
 
--- names join last: the windows below then sort narrow rows (the dense spine is shops x
--- topics x days, 13 million rows over a year at 10M messages)
+-- names join last: the windows below then sort narrow rows (the dense spine of shops x
+-- topics x days is the largest relation of the project)
 topic_names as (
     select distinct
         topic_level,
