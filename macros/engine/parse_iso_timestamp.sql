@@ -1,12 +1,7 @@
 {#-
-  ISO 8601 text -> UTC timestamp without time zone (raw-contract.md): an offset or `Z`
-  is converted to UTC, no offset means UTC already. Anything else, including impossible
-  dates such as 2026-02-30, gives null, which staging quarantines as unparseable (S9).
-  The pattern guard matters: casting to a plain timestamp would silently drop an offset.
-  The pattern also fixes what every engine accepts (decisions.md, "One timestamp
-  grammar on every engine"): months 01-12, days 01-31, hours 00-23, minutes and seconds
-  00-59, offsets up to +-15:59 and an upper-case Z; year 0000 is refused; digits past
-  the microsecond are cut off, not rounded.
+  ISO 8601 text to a UTC timestamp (raw-contract.md); anything else gives null, which
+  staging quarantines (S9). The pattern guard matters: a plain cast would silently drop
+  an offset, and each engine would accept a different grammar (the one grammar: D26).
 -#}
 {% macro iso_timestamp_pattern() -%}
 ^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,9})?(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?$

@@ -1,15 +1,9 @@
 {#-
-  What history the warehouse was built from (issue 19, docs/decisions.md D38, D39).
-
-  Incremental runs build on the tables of earlier runs (D18, D19, D31), so they are right
-  only if this run's export is the same history, appended: the same folder, the same hash
-  key, and the rows that an incremental run does not re-check unchanged. The end of every
-  run that builds models records that history in meta.build_lineage (the export folder and
-  a hash of the key) and meta.build_lineage_days (per raw table and day of its timestamp
-  text: rows and a sum of row hashes, and the day before which the next run re-checks
-  nothing); the start of the next such run compares, before any model, and stops with the
-  command to run when they differ. A --full-refresh of every incremental model passes and
-  rewrites the record. Spark rebuilds every model whole on every run (D28): nothing to check.
+  What history the warehouse was built from (D38, D39). Incremental runs build on earlier
+  runs' tables, so they are right only if this run's export is the same history,
+  appended: each run that builds models records it (meta.build_lineage, _days) and the
+  next one compares before any model and stops with the command to run. Spark rebuilds
+  every model each run (D28), so it has nothing to check.
 -#}
 
 {#- on-run-start, after register_raw_export. -#}

@@ -1,15 +1,8 @@
 {#-
-  Makes the six raw tables of an export folder readable as the `raw` schema, so that
-  staging reads `source('chat', ...)` the same way on every engine (on server engines
-  the `raw` schema is loaded by `service-analytics load`).
-
-  On DuckDB this runs at the start of every dbt invocation (on-run-start) and, for each
-  source table, finds `<raw_data_dir>/<table>.csv`, `.csv.gz` or `.parquet` (exactly one
-  of them), checks that every required column of the contract (var raw_contract) is there,
-  and creates a view that reads every column as text. Columns may come in any order;
-  extra columns are ignored; a missing optional column reads as null.
-  Problems that stop the build are raised here, before any model runs, with the file,
-  the column and what to do.
+  The export folder as the `raw` schema (views over its files on DuckDB; loaded by
+  `service-analytics load` on server engines), so staging reads `source('chat', ...)`
+  alike everywhere. It runs on-run-start, so that a missing file or column stops the
+  build before any model, naming the file, the column and what to do.
 -#}
 {% macro register_raw_export() %}
     {{ return(adapter.dispatch('register_raw_export', 'service_analytics')()) }}
@@ -125,15 +118,10 @@
 {% endmacro %}
 
 {#-
-  read_csv over one export file with the header's own column names, every column text,
-  and no dialect sniffing (a malformed line must not hide the header). Stops with a
-  clear message for an empty file. A file DuckDB cannot read as a whole (not text in
-  the encoding, D34; records ending partly in CRLF and partly in LF, D32) stops the run
-  with the file and the fix, whatever validate_raw_csv says (D45). When var
-  validate_raw_csv is on (the default), the malformed lines (unbalanced quote, more
-  fields than the header) are kept with their line number and text, so staging
-  quarantines them (S9, reason malformed_line); when off, a malformed line stops the
-  model that reads it with DuckDB's message instead of being skipped.
+  read_csv over one export file, every column text, without dialect sniffing (a
+  malformed line must not hide the header). A file unreadable as a whole (D32, D34)
+  stops the run whatever validate_raw_csv says (D45); otherwise malformed lines are
+  kept as rows for staging to quarantine (S9) rather than silently skipped.
 -#}
 {% macro csv_reader(file, table, encoding='utf-8') %}
     {% set quoted_file = file | replace("'", "''") %}

@@ -1,12 +1,7 @@
 {#-
-  Pseudonymous buyers and stable session ids.
-
-  buyer_key: a keyed hash of the buyer id; the key comes from the environment variable
-  SERVICE_ANALYTICS_HASH_KEY. Only the bundled sample builds without it, with its
-  documented key; any other export stops with a clear message, so a real export is never
-  hashed with a key that is public (decisions.md D40). Which export that is comes from
-  what is actually read: on DuckDB the folder raw_data_dir names, on server engines what
-  `service-analytics load` recorded in raw.export_identity.
+  Pseudonymous buyers and stable session ids. buyer_key is a hash keyed by
+  SERVICE_ANALYTICS_HASH_KEY; only the bundled sample may build without it, so a real
+  export is never hashed with the public sample key (D40).
 -#}
 
 {% macro buyer_hash_key() -%}

@@ -1,11 +1,9 @@
 {#-
-  For the S6 period reconciliation tests: the period report of `grain` (shop or agent)
-  against its daily mart summed over each period's days, with a range join (the plain
-  reading of "a period is the sum of its days"; the report itself uses running sums).
-  One row per key, as-of day and period whose facts disagree. It checks the first and the
-  last `edge_days` as-of days of the report (periods that begin before the first day,
-  and the latest figures, which a seller reads): over every as-of day of a long history
-  the range join runs out of memory on large exports. The unit test of rpt_shop_periods pins the presets on every day of its input.
+  S6 reconciliation: the period report of `grain` against its daily mart summed over each
+  period's days with a range join, the plain reading of "a period is the sum of its days"
+  (the report uses running sums). Only the first and last `edge_days` as-of days are
+  checked, since the range join over a long history runs out of memory; the unit test of
+  rpt_shop_periods pins the presets on every day.
 -#}
 {% macro periods_sum_their_days(grain, edge_days=10) -%}
 {%- set keys = period_grain(grain).key_columns -%}
