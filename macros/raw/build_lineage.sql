@@ -216,6 +216,8 @@
     {% if row[1] != key_fingerprint %}
         {% do problems.append("SERVICE_ANALYTICS_HASH_KEY is another key than the last build's (every buyer_key and session_id would change)") %}
     {% endif %}
+    {#- another folder or key says it all: the days of another export would only bury it -#}
+    {% if problems %}{{ return(problems) }}{% endif %}
     {% set compared %}
         with recorded as (
             select source_table, date_text, row_count, row_hash_sum, settled_before
