@@ -196,10 +196,10 @@
     {% set iconv = ("gunzip -c '" ~ file ~ "' | iconv -f GB18030 -t UTF-8 > '" ~ target ~ ".utf8'") if file.endswith('.gz')
         else ("iconv -f GB18030 -t UTF-8 '" ~ file ~ "' > '" ~ file ~ ".utf8'") %}
     {{ return(file ~ " is not " ~ encoding ~ " text: line " ~ line ~ " (byte " ~ byte_position ~ ") has bytes that are not valid "
-        ~ encoding ~ ". If the export is GBK/GB18030 (Chinese-language spreadsheet tools write it), convert it to UTF-8 first: "
-        ~ "`service-analytics convert --from gb18030 DIR NEW_DIR` converts every file of the folder, or per file: " ~ iconv
-        ~ " (then put the .utf8 file in place of the original). A Latin-1 or UTF-16 export reads as it is with "
-        ~ "--vars '{raw_csv_encoding: latin-1}' (or utf-16).") }}
+        ~ encoding ~ ". Convert it to UTF-8 from its own encoding: GBK/GB18030 (what Chinese-language spreadsheet tools write) with "
+        ~ "`service-analytics convert --from gb18030 DIR NEW_DIR` (files already UTF-8 are copied as they are), or per file: " ~ iconv
+        ~ " (then put the .utf8 file in place of the original); Windows-1252 with --from cp1252. An export whose every file is "
+        ~ "Latin-1 or UTF-16 reads as it is with --vars '{raw_csv_encoding: latin-1}' (or utf-16).") }}
 {% endmacro %}
 
 {#-
