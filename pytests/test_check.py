@@ -12,6 +12,7 @@ import pytest
 
 from service_analytics.check import check_export, csv_header, reader_sql
 from service_analytics.cli import main
+from service_analytics.contract import RAW_TABLES
 from service_analytics.generate import GenerateConfig, generate
 
 
@@ -263,6 +264,55 @@ def test_convert_names_the_line_it_cannot_decode(copy: Path, tmp_path: Path, cap
     (copy / "agents.csv").write_bytes(b"\r\n".join(lines) + b"\r\n")
     assert main(["convert", str(copy), str(tmp_path / "out"), "--from", "utf-8"]) == 1
     assert "agents.csv is not utf-8 text: line 5" in capsys.readouterr().err
+
+
+def _gzip_with_chinese_message(copy: Path) -> bytes:
+    """chat_messages.csv as a UTF-8 .csv.gz whose 29th line holds Chinese text; its bytes."""
+    with (copy / "chat_messages.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    rows[28][rows[0].index("content")] = "您好，请问有什么可以帮您？"
+    with gzip.open(copy / "chat_messages.csv.gz", "wt", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    (copy / "chat_messages.csv").unlink()
+    return (copy / "chat_messages.csv.gz").read_bytes()
+
+
+def test_convert_a_mixed_export_decodes_only_the_files_that_are_not_utf8(
+    copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shops = (copy / "shops.csv").read_text(encoding="utf-8").replace("Tea Garden 1", "茶园一号")
+    (copy / "shops.csv").write_bytes(shops.encode("gb18030"))
+    _write_agents_csv(copy / "agents.csv", [["A1", "S0001", "Zoë", "agent"]], encoding="utf-8-sig")
+    agents = (copy / "agents.csv").read_bytes()
+    messages = _gzip_with_chinese_message(copy)
+    out = tmp_path / "utf8"
+    assert main(["convert", str(copy), str(out), "--from", "gb18030"]) == 0
+    assert "agents.csv: already utf-8, copied" in capsys.readouterr().err
+    assert (out / "shops.csv").read_bytes() == shops.encode("utf-8")
+    # the UTF-8 files keep their bytes, BOM included (DuckDB skips it)
+    assert (out / "agents.csv").read_bytes() == agents
+    assert (out / "chat_messages.csv.gz").read_bytes() == messages
+    assert {p.name for p in out.iterdir()} == {p.name for p in copy.iterdir()}
+    assert main(["check", str(out)]) == 0
+
+
+def test_a_failing_conversion_writes_no_new_folder(copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    last = copy / f"{RAW_TABLES[-1].name}.csv"  # converted last, after the other files
+    with last.open("ab") as handle:
+        handle.write(b"\xff\xff\r\n")  # neither UTF-8 nor GB18030
+    out = tmp_path / "out"
+    assert main(["convert", str(copy), str(out), "--from", "gb18030"]) == 1
+    err = capsys.readouterr().err
+    assert f"{last.name} is not gb18030 text: line" in err and f"nothing was written to {out}" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]
+
+
+def test_convert_from_latin1_keeps_a_utf8_file_intact(copy: Path, tmp_path: Path) -> None:
+    _write_agents_csv(copy / "agents.csv", [["A1", "S0001", "客服小王", "agent"], ["A2", "S0001", "Zoë", "agent"]])
+    original = (copy / "agents.csv").read_bytes()
+    out = tmp_path / "out"
+    assert main(["convert", str(copy), str(out), "--from", "latin-1"]) == 0
+    assert (out / "agents.csv").read_bytes() == original
 
 
 # issue 19: files DuckDB cannot read as they are get our message, not DuckDB's

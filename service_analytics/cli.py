@@ -103,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="copy an export folder with its CSV files as UTF-8 (e.g. from GBK/GB18030), one kind of record end",
         description=(
             "Copy every table file of an export folder into NEW_DIR, with the CSV files (.csv, .csv.gz) "
-            "decoded from --from and written as UTF-8, and with --newline every record end (a line end "
+            "decoded from --from and written as UTF-8 (those already valid UTF-8 are copied as they are), "
+            "and with --newline every record end (a line end "
             "outside quoted fields) written as CRLF or LF; nothing else changes, Parquet files are copied. "
             f"For exports in an encoding the warehouse cannot read (it reads {', '.join(READABLE_ENCODINGS)}), "
             "and for files whose records end partly in CRLF and partly in LF."
@@ -111,9 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     conv.set_defaults(func=_convert)
     conv.add_argument("folder", type=Path, metavar="DIR", help="the export folder (left unchanged)")
-    conv.add_argument("out", type=Path, metavar="NEW_DIR", help="the folder to write the UTF-8 export to")
+    conv.add_argument("out", type=Path, metavar="NEW_DIR", help="a new folder for the UTF-8 export, written only when every file converts")
     conv.add_argument("--from", dest="from_encoding", default="utf-8", metavar="ENCODING",
-                      help="the encoding the CSV files are in, as Python names it (gb18030, gbk, big5, cp1252, ...; "
+                      help="the encoding of the CSV files that are not UTF-8, as Python names it (gb18030, gbk, big5, cp1252, ...; "
                       "default utf-8)")
     conv.add_argument("--newline", choices=("crlf", "lf"),
                       help="write every record end as CRLF or LF; line breaks inside quoted fields stay as they are")
@@ -258,7 +259,7 @@ def _convert(args: argparse.Namespace) -> int:
         print(f"service-analytics convert: {error}", file=sys.stderr)
         return 1
     transcoded = sum(f.transcoded for f in converted)
-    print(f"wrote {args.out}: {transcoded} CSV file(s) as UTF-8, {len(converted) - transcoded} copied; "
+    print(f"wrote {args.out}: {transcoded} CSV file(s) rewritten as UTF-8, {len(converted) - transcoded} copied as they were; "
           f"check it with: service-analytics check {args.out}")
     return 0
 
