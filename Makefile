@@ -90,7 +90,7 @@ dbt-test: venv warehouse
 	$(BIN)/service-analytics publish
 
 pytest: venv
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 docs: venv warehouse
 	$(DBT) docs generate
