@@ -315,10 +315,8 @@
 
 {#- The command that rebuilds everything from this run's export, with this run's vars. -#}
 {% macro full_refresh_command() %}
-    {% set given = invocation_args_dict.get('vars') or {} %}
-    {% if given is string %}{% set given = fromyaml(given) or {} %}{% endif %}
     {% set pairs = [] %}
-    {% for name, value in given.items() %}{% do pairs.append(name ~ ": " ~ value) %}{% endfor %}
+    {% for name, value in cli_vars().items() %}{% do pairs.append(name ~ ": " ~ value) %}{% endfor %}
     {{ return("dbt build --full-refresh"
         ~ (" --target " ~ target.name if target.name != 'duckdb' else "")
         ~ (" --vars '{" ~ pairs | join(', ') ~ "}'" if pairs else "")) }}

@@ -46,12 +46,11 @@
     {% if problems %}
         {{ exceptions.raise_compiler_error("invalid project variables (dbt_project.yml vars or --vars):\n  - " ~ problems | join("\n  - ")) }}
     {% endif %}
-    {% set given = cli_vars() %}
     {% set changed = changed_thresholds() %}
     {% if changed %}
         {{ exceptions.raise_compiler_error("the warehouse was built with other thresholds (" ~ changed | join(', ')
-            ~ "), and an incremental run would mix figures of both. Rebuild it once with the new ones:\n  dbt build --full-refresh"
-            ~ (" --vars '" ~ tojson(given) ~ "'" if given else "")) }}
+            ~ "), and an incremental run would mix figures of both. Rebuild it once with the new ones:\n  "
+            ~ full_refresh_command()) }}
     {% endif %}
     {{ return('') }}
 {% endmacro %}
