@@ -30,7 +30,11 @@ def _with_late_changes(source: Path, dest: Path, last_day: date) -> Path:
       within rating_window_days of the session's end;
     - no human_requested event before the last 3 days, as if the platform began sending
       them then (D23): the first runs have none, and the run that sees the first one
-      turns the request figures of every earlier day from null to counts."""
+      turns the request figures of every earlier day from null to counts;
+    - B_VANISH, the only buyer of a new shop S9001, writes 2 days before the last day,
+      and on the last day writes again and delivers another version of that first
+      message: both versions are quarantined (S9), so the shop's day 2 days before the
+      last loses its only session, and every mart's rows of that day must go."""
     shutil.copytree(source, dest)
     events = dest / "chat_session_events.csv"
     first_request_day = (last_day - timedelta(days=3)).isoformat()
@@ -55,11 +59,27 @@ def _with_late_changes(source: Path, dest: Path, last_day: date) -> Path:
         ("M900000101", "S0002", "B_LATE_RATING", "buyer", "", "text", _stamp(rated_day, 9), "hello"),
         ("M900000102", "S0002", "B_LATE_RATING", "agent", "A000201", "text", _stamp(rated_day, 10), "hi, how can I help"),
     ]
+    vanishing_day = last_day - timedelta(days=2)
+    messages += [
+        ("M900000201", "S9001", "B_VANISH", "buyer", "", "text", _stamp(vanishing_day, 9), "hello"),
+        ("M900000201", "S9001", "B_VANISH", "buyer", "", "text", _stamp(last_day, 8), "hello, edited"),
+        ("M900000202", "S9001", "B_VANISH", "buyer", "", "text", _stamp(last_day, 9), "anyone there?"),
+    ]
+    with (dest / "shops.csv").open("a", newline="") as file:
+        csv.writer(file, lineterminator="\r\n").writerow(("S9001", "Vanishing Shop", "GB", "Europe/London"))
     with (dest / "chat_messages.csv").open("a", newline="") as file:
         csv.writer(file, lineterminator="\r\n").writerows(messages)  # the generator writes CRLF
     with (dest / "session_ratings.csv").open("a", newline="") as file:
         csv.writer(file, lineterminator="\r\n").writerow(("R900000001", "S0002", "B_LATE_RATING", "1", _stamp(last_day, 12)))
     return dest
+
+
+def _rows_of_vanishing_day(workdir: Path, last_day: date) -> int:
+    """fct_shop_daily's rows of S9001 two days before the last day (B_VANISH's first day)."""
+    return query(
+        workdir,
+        f"select count(*) from marts.fct_shop_daily where shop_id = 'S9001' and date_day = '{last_day - timedelta(days=2)}'",
+    )[0][0]
 
 
 def test_daily_parts_built_incrementally_equal_a_full_refresh(small_export: Path, tmp_path: Path) -> None:
@@ -87,6 +107,10 @@ def test_daily_parts_built_incrementally_equal_a_full_refresh(small_export: Path
         assert later.returncode == 0, later.output[-4000:]
         for model in incremental_models(full_dir):
             assert "OK created sql incremental model" in later.output and model in later.output
+        if part == parts[1]:
+            assert _rows_of_vanishing_day(incremental_dir, last_day) == 1, "the vanishing day was never built"
+    # the vanishing day has no row left in any mart (a row left is also a difference below)
+    assert _rows_of_vanishing_day(incremental_dir, last_day) == 0
     assert query(incremental_dir, "select count(*) from marts.fct_sessions")[0][0] > sessions_before
     # the two buyers changed days before every day that each run rebuilds for all shops
     assert query(

@@ -166,7 +166,7 @@
   A session can change in a run only if something of it is at most
   max(session_timeout_hours, response_window_hours, rating_window_days) before the run's
   cutoff (D18), and the cutoff is at most incremental_lookback_hours before the latest
-  time already built. A mart's own latest day is a lower bound of that time (less a day
+  time already built. A mart's own latest day bounds that time from below (less a day
   for time-zone offsets). So a run rebuilds, for every shop, the days from its floor
   (the mart's latest day less rebuilt_days_back() days) on, and for a shop with a
   session touched since the floor but started earlier (a session kept alive for days),
@@ -190,154 +190,126 @@
     cast('1900-01-01' as date)
 {%- endmacro %}
 
-{#- The first day every shop rebuilds: `date_column` of the mart's own table, latest less
-    rebuilt_days_back(); an empty table gives before_all_history_date(). -#}
-{% macro rebuilt_floor_date(date_column) -%}
+{#- The first day every shop rebuilds: the latest `own_day_column` of the mart's own
+    table less rebuilt_days_back(); an empty table gives before_all_history_date(). -#}
+{% macro rebuilt_floor_date(own_day_column) -%}
     (
         select coalesce(
-            {{ add_days('max(' ~ date_column ~ ')', -rebuilt_days_back()) }},
+            {{ add_days('max(' ~ own_day_column ~ ')', -rebuilt_days_back()) }},
             {{ before_all_history_date() }}
         )
         from {{ this }}
     )
 {%- endmacro %}
 
-{#- The shops to rebuild from before the floor: the first day of their sessions touched
-    (a message, the end, or a rating's window from it) since the floor; and, if the mart
-    names one (meta rebuilt_whole_shops), the shops its macro lists, from their first day. -#}
-{% macro shops_rebuilt_before_floor(date_column) -%}
-    {%- set floor = rebuilt_floor_date(date_column) -%}
-    {%- set whole_shops = (config.get('meta') or {}).get('rebuilt_whole_shops') -%}
+{#- Every shop a run rebuilds, with its first rebuilt day: the floor for a shop with rows
+    built on or after it, the first day of its sessions on or after the floor or touched
+    since it (a message, the end, from which a rating may still come), and
+    before_all_history_date() for the shops of `whole_shops` (SQL selecting shop_id),
+    if given. Reads the mart's own table and fct_sessions. -#}
+{% macro rebuilt_shops(own_day_column, whole_shops=none) -%}
+    {%- set floor = rebuilt_floor_date(own_day_column) -%}
     select
         shop_id,
-        min(date_day) as first_rebuilt_date
-    from {{ ref('fct_sessions') }}
-    where date_day < {{ floor }}
-        and greatest(last_message_at, coalesce(session_ended_at, last_message_at)) >= cast({{ floor }} as timestamp)
+        min(first_rebuilt_date) as first_rebuilt_date
+    from (
+        select
+            shop_id,
+            {{ floor }} as first_rebuilt_date
+        from {{ this }}
+        where {{ own_day_column }} >= {{ floor }}
+        group by shop_id
+        union all
+        select
+            shop_id,
+            min(date_day) as first_rebuilt_date
+        from {{ ref('fct_sessions') }}
+        where date_day >= {{ floor }}
+            or greatest(last_message_at, coalesce(session_ended_at, last_message_at)) >= cast({{ floor }} as timestamp)
+        group by shop_id
+        {%- if whole_shops %}
+        union all
+        select
+            shop_id,
+            {{ before_all_history_date() }} as first_rebuilt_date
+        from ({{ whole_shops }}) as whole_shops
+        {%- endif %}
+    ) as first_days
     group by shop_id
-    {%- if whole_shops %}
-    union all
-    select
-        shop_id,
-        {{ before_all_history_date() }} as first_rebuilt_date
-    from ({{ context[whole_shops]() }}) as whole_shops
-    {%- endif %}
 {%- endmacro %}
 
-{#- The first day any shop rebuilds on a run: the earliest of the floor and the shops'
-    first rebuilt days (all of which are before the floor). -#}
-{% macro first_rebuilt_date(date_column) -%}
-    (
-        select coalesce(min(first_rebuilt_date), {{ rebuilt_floor_date(date_column) }})
-        from ({{ shops_rebuilt_before_floor(date_column) }}) as rebuilt_shops
-    )
-{%- endmacro %}
-
-{#- A condition that holds for the rows a run rebuilds (every row on full builds):
-    `shop` and `day` are the row's expressions, `date_column` the mart's own day column.
-    The first test changes nothing but is cheap: it drops most rows before the costlier
-    per-shop test. shop_day_incremental_config makes fct_sessions a parent of the
-    models that call this. -#}
-{% macro is_rebuilt_shop_day(shop, day, date_column) -%}
+{#- The condition of the rows a daily run rebuilds: `shop` and `day` (SQL of the row,
+    qualified, as the test is correlated) on or after the shop's first rebuilt day
+    (rebuilt_shops); true on full builds. The plain comparison with the earliest such
+    day drops most rows before the per-shop join. Not under an OR, so PostgreSQL plans
+    the EXISTS as one semi-join. -#}
+{% macro is_rebuilt_day(shop, day, own_day_column='date_day') -%}
     {%- if is_incremental_run() -%}
-    ({{ day }} >= {{ first_rebuilt_date(date_column) }} and ({{ day }} >= {{ rebuilt_floor_date(date_column) }}
-        or {{ is_rebuilt_shop_before_floor(shop, day, date_column) }}))
+    ({{ day }} >= (
+        select min(first_rebuilt_date) from ({{ rebuilt_shops(own_day_column) }}) as rebuilt_shops
+    ) and exists (
+        select 1
+        from ({{ rebuilt_shops(own_day_column) }}) as rebuilt_shops
+        where rebuilt_shops.shop_id = {{ shop }} and {{ day }} >= rebuilt_shops.first_rebuilt_date
+    ))
     {%- else -%}
     true
     {%- endif -%}
 {%- endmacro %}
 
-{#- Whether `day` of `shop` is on or after the shop's first rebuilt day
-    (shops_rebuilt_before_floor); false for a shop not listed there. -#}
-{% macro is_rebuilt_shop_before_floor(shop, day, date_column) -%}
-    {{ return(adapter.dispatch('is_rebuilt_shop_before_floor', 'service_analytics')(shop, day, date_column)) }}
-{%- endmacro %}
-
-{#- A correlated EXISTS: DuckDB turns it into one join. -#}
-{% macro default__is_rebuilt_shop_before_floor(shop, day, date_column) -%}
-    exists (
-        select 1
-        from ({{ shops_rebuilt_before_floor(date_column) }}) as rebuilt_shops
-        where rebuilt_shops.shop_id = {{ shop }} and {{ day }} >= rebuilt_shops.first_rebuilt_date
-    )
-{%- endmacro %}
-
-{#- PostgreSQL runs a correlated EXISTS under an OR once per row, aggregating the sessions
-    each time, and hashes an IN list under an OR only when the list fits in work_mem. Instead, the shops' first rebuilt days become one
-    jsonb object, built once per statement, and each row looks its shop up in it. -#}
-{% macro postgres__is_rebuilt_shop_before_floor(shop, day, date_column) -%}
-    coalesce({{ day }} >= cast((
-        select jsonb_object_agg(first_days.shop_id, first_days.first_rebuilt_date)
-        from (
-            select
-                rebuilt_shops.shop_id,
-                min(rebuilt_shops.first_rebuilt_date) as first_rebuilt_date
-            from ({{ shops_rebuilt_before_floor(date_column) }}) as rebuilt_shops
-            group by rebuilt_shops.shop_id
-        ) as first_days
-    ) ->> {{ shop }} as date), false)
-{%- endmacro %}
-
-{#- The days a mart reads on a run, from `days` (a relation of shop_id and date_day):
-    each day that is rebuilt, and each day that a rebuilt day up to `reach_days` later
-    reads (a moving average, a rolling window, a period); `is_rebuilt` says which the
-    mart writes. Chosen per shop and day, before topics or agents multiply the days.
+{#- The days a report reads on a run, from `days` (a relation of shop_id and date_day):
+    each day it rebuilds, and each day that a rebuilt day up to `reach_days` later reads
+    (a moving average, a rolling window, a period); `is_rebuilt` says which it writes.
+    `whole_shops` (SQL selecting shop_id) names shops it rebuilds from their first day.
     Every day on full builds. -#}
-{% macro rebuilt_days_with_reach(days, reach_days, date_column) -%}
+{% macro rebuilt_days_with_reach(days, reach_days, own_day_column='date_day', whole_shops=none) -%}
+    {%- if is_incremental_run() -%}
     select
         reached_days.shop_id,
         reached_days.date_day,
-        {{ is_rebuilt_shop_day('reached_days.shop_id', 'reached_days.date_day', date_column) }} as is_rebuilt
+        reached_days.date_day >= rebuilt_shops.first_rebuilt_date as is_rebuilt
     from {{ days }} as reached_days
-    where {{ is_rebuilt_shop_day('reached_days.shop_id', add_days('reached_days.date_day', reach_days), date_column) }}
+    inner join ({{ rebuilt_shops(own_day_column, whole_shops) }}) as rebuilt_shops
+        on reached_days.shop_id = rebuilt_shops.shop_id
+    where {{ add_days('reached_days.date_day', reach_days) }} >= rebuilt_shops.first_rebuilt_date
+    {%- else -%}
+    select
+        shop_id,
+        date_day,
+        true as is_rebuilt
+    from {{ days }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- A cheap condition, before a local day is known, that holds for every UTC time whose
     local day a run may rebuild (a day of slack for time-zone offsets); every time on
     full builds. -#}
-{% macro may_be_rebuilt_time(timestamp, date_column) -%}
+{% macro may_be_rebuilt_time(timestamp, own_day_column='date_day') -%}
     {%- if is_incremental_run() -%}
-    {{ timestamp }} >= cast({{ add_days(first_rebuilt_date(date_column), -1) }} as timestamp)
+    {{ timestamp }} >= cast({{ add_days(
+        '(select min(first_rebuilt_date) from (' ~ rebuilt_shops(own_day_column) ~ ') as rebuilt_shops)', -1) }} as timestamp)
     {%- else -%}
     true
     {%- endif -%}
 {%- endmacro %}
 
-{#- The config of the marts incremental by shop and day: `date_column` is the mart's day
-    column; the strategy below deletes the rebuilt days and inserts the new rows. -#}
-{% macro shop_day_incremental_config(date_column, whole_shops=none) -%}
-    {#- is_rebuilt_shop_day reads fct_sessions on incremental runs only: the ref here, made
-        when dbt parses the model, makes it a parent of every mart that calls this -#}
-    {%- do ref('fct_sessions') -%}
-    {{ return(adapter.dispatch('shop_day_incremental_config', 'service_analytics')(date_column, whole_shops)) }}
+{#- The materialization of the daily marts: incremental, a table on Spark, whose Parquet
+    tables cannot delete rows (D28). -#}
+{% macro incremental_unless_spark() -%}
+    {{ return('table' if target.type == 'spark' else 'incremental') }}
 {%- endmacro %}
 
-{#- `whole_shops`: the name of a macro selecting the shop_id of shops to rebuild whole,
-    for a mart with rows that depend on more than their own days. -#}
-{% macro default__shop_day_incremental_config(date_column, whole_shops) -%}
-    {{ config(
-        materialized='incremental',
-        incremental_strategy='rebuilt_shop_days',
-        on_schema_change='fail',
-        meta={'rebuilt_date_column': date_column, 'rebuilt_whole_shops': whole_shops}
-    ) }}
-{%- endmacro %}
-
-{#- Spark: rebuilt whole every run, as the other incremental models (D28). -#}
-{% macro spark__shop_day_incremental_config(date_column, whole_shops) -%}
-    {{ config(materialized='table', file_format='parquet') }}
-{%- endmacro %}
-
-{#- The incremental strategy `rebuilt_shop_days`: one delete of the rebuilt days (the
-    condition reads the table before the delete, in the same statement, as the model's
-    select did), then the insert. dbt finds it by its name. -#}
-{% macro get_incremental_rebuilt_shop_days_sql(arg_dict) -%}
-    {%- set date_column = config.get('meta')['rebuilt_date_column'] -%}
-    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+{#- The incremental strategy `rebuilt_days` (dbt finds it by its name), for unique_key
+    [shop column, day column]: dbt's delete+insert deletes only the keys of the new rows,
+    so a rebuilt day left with none (its sessions quarantined by a later conflicting
+    version) would keep its old rows. This first deletes every day is_rebuilt_day
+    selects (the condition reads the table before the delete, as the model's select did),
+    then runs dbt's delete+insert, which also replaces the days of shops a report
+    rebuilds whole. -#}
+{% macro get_incremental_rebuilt_days_sql(arg_dict) -%}
+    {%- set shop_column, day_column = arg_dict['unique_key'] -%}
     delete from {{ arg_dict['target_relation'] }} as replaced_rows
-    where {{ is_rebuilt_shop_day('replaced_rows.shop_id', 'replaced_rows.' ~ date_column, date_column) }};
+    where {{ is_rebuilt_day('replaced_rows.' ~ shop_column, 'replaced_rows.' ~ day_column, day_column) }};
 
-    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
-    select {{ columns }}
-    from {{ arg_dict['temp_relation'] }}
+    {{ get_incremental_delete_insert_sql(arg_dict) }}
 {%- endmacro %}

@@ -1,5 +1,10 @@
 {#- S5, S6: one row per shop, agent and local day with at least one session attributed to the agent. -#}
-{{ shop_day_incremental_config('date_day') }}
+{{ config(
+    materialized=incremental_unless_spark(),
+    incremental_strategy='rebuilt_days',
+    unique_key=['shop_id', 'date_day'],
+    on_schema_change='fail'
+) }}
 with
 
 sessions as (
@@ -15,7 +20,7 @@ sessions as (
         first_response_seconds
     from {{ ref('fct_sessions') }} as all_sessions  -- noqa: AL05
     where assigned_agent_id is not null
-        and {{ is_rebuilt_shop_day('all_sessions.shop_id', 'all_sessions.date_day', 'date_day') }}
+        and {{ is_rebuilt_day('all_sessions.shop_id', 'all_sessions.date_day') }}
 ),
 
 daily as (

@@ -1,5 +1,10 @@
 {#- S6: one row per shop and local day with at least one session; counts and sums only, plus the day's own rates. -#}
-{{ shop_day_incremental_config('date_day') }}
+{{ config(
+    materialized=incremental_unless_spark(),
+    incremental_strategy='rebuilt_days',
+    unique_key=['shop_id', 'date_day'],
+    on_schema_change='fail'
+) }}
 with
 
 sessions as (
@@ -14,7 +19,7 @@ sessions as (
         first_manual_reply_at,
         first_response_seconds
     from {{ ref('fct_sessions') }} as all_sessions  -- noqa: AL05
-    where {{ is_rebuilt_shop_day('all_sessions.shop_id', 'all_sessions.date_day', 'date_day') }}
+    where {{ is_rebuilt_day('all_sessions.shop_id', 'all_sessions.date_day') }}
 ),
 
 daily as (

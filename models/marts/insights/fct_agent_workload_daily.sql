@@ -6,7 +6,12 @@
   Incremental by shop and day (D31): a changed message is dated within the lookback, so
   its local day is one the run rebuilds anyway.
 -#}
-{{ shop_day_incremental_config('date_day') }}
+{{ config(
+    materialized=incremental_unless_spark(),
+    incremental_strategy='rebuilt_days',
+    unique_key=['shop_id', 'date_day'],
+    on_schema_change='fail'
+) }}
 with
 
 sessions as (
@@ -19,7 +24,7 @@ sessions as (
         first_response_seconds
     from {{ ref('fct_sessions') }} as all_sessions  -- noqa: AL05
     where assigned_agent_id is not null
-        and {{ is_rebuilt_shop_day('all_sessions.shop_id', 'all_sessions.date_day', 'date_day') }}
+        and {{ is_rebuilt_day('all_sessions.shop_id', 'all_sessions.date_day') }}
 ),
 
 manual_replies as (
@@ -28,7 +33,7 @@ manual_replies as (
         agent_id,
         sent_at
     from {{ ref('stg_chat__messages') }}
-    where is_manual_reply and {{ may_be_rebuilt_time('sent_at', 'date_day') }}
+    where is_manual_reply and {{ may_be_rebuilt_time('sent_at') }}
 ),
 
 shops as (
@@ -88,7 +93,7 @@ rebuilt_replies as (
         date_day,
         hour_of_day
     from local_replies
-    where {{ is_rebuilt_shop_day('local_replies.shop_id', 'local_replies.date_day', 'date_day') }}
+    where {{ is_rebuilt_day('local_replies.shop_id', 'local_replies.date_day') }}
 ),
 
 message_days as (

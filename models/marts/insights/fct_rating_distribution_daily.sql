@@ -4,7 +4,12 @@
   none), with the satisfied ones. Satisfaction by stars or by bucket is a sum over the
   other column.
 -#}
-{{ shop_day_incremental_config('date_day') }}
+{{ config(
+    materialized=incremental_unless_spark(),
+    incremental_strategy='rebuilt_days',
+    unique_key=['shop_id', 'date_day'],
+    on_schema_change='fail'
+) }}
 with
 
 sessions as (
@@ -18,7 +23,7 @@ sessions as (
         is_satisfied
     from {{ ref('fct_sessions') }} as all_sessions  -- noqa: AL05
     where rating_stars is not null
-        and {{ is_rebuilt_shop_day('all_sessions.shop_id', 'all_sessions.date_day', 'date_day') }}
+        and {{ is_rebuilt_day('all_sessions.shop_id', 'all_sessions.date_day') }}
 ),
 
 buckets as (

@@ -3,7 +3,12 @@
   started: consultations and first responses, the data of a weekday-by-hour heat map
   (sum any period by day_of_week and hour_of_day). Hours without sessions have no row.
 -#}
-{{ shop_day_incremental_config('date_day') }}
+{{ config(
+    materialized=incremental_unless_spark(),
+    incremental_strategy='rebuilt_days',
+    unique_key=['shop_id', 'date_day'],
+    on_schema_change='fail'
+) }}
 with
 
 sessions as (
@@ -15,7 +20,7 @@ sessions as (
         first_manual_reply_at,
         first_response_seconds
     from {{ ref('fct_sessions') }} as all_sessions  -- noqa: AL05
-    where {{ is_rebuilt_shop_day('all_sessions.shop_id', 'all_sessions.date_day', 'date_day') }}
+    where {{ is_rebuilt_day('all_sessions.shop_id', 'all_sessions.date_day') }}
 ),
 
 shops as (

@@ -5,7 +5,12 @@
   of 1/n (topic_share_sum), so the shares of a level add up to the day's consultations.
   Sessions are counted per set of topics, each set worked out once (decisions.md D30).
 -#}
-{{ shop_day_incremental_config('date_day') }}
+{{ config(
+    materialized=incremental_unless_spark(),
+    incremental_strategy='rebuilt_days',
+    unique_key=['shop_id', 'date_day'],
+    on_schema_change='fail'
+) }}
 with
 
 sessions as (
@@ -16,7 +21,7 @@ sessions as (
         smart_answer_messages,
         manual_reply_messages
     from {{ ref('fct_sessions') }} as all_sessions  -- noqa: AL05
-    where {{ is_rebuilt_shop_day('all_sessions.shop_id', 'all_sessions.date_day', 'date_day') }}
+    where {{ is_rebuilt_day('all_sessions.shop_id', 'all_sessions.date_day') }}
 ),
 
 session_topics as (

@@ -6,7 +6,13 @@
 -#}
 {#- one window per (shop, day, period); spelt out in each rank() since Spark cannot add an order to a named window -#}
 {%- set period_agents = 'partition by shop_id, as_of_date, period_name' %}
-{{ shop_day_incremental_config('as_of_date') }}
+-- depends_on: {{ ref('fct_sessions') }} (incremental runs read the sessions touched since the floor, D31)
+{{ config(
+    materialized=incremental_unless_spark(),
+    incremental_strategy='rebuilt_days',
+    unique_key=['shop_id', 'as_of_date'],
+    on_schema_change='fail'
+) }}
 with
 
 agent_periods as (
@@ -22,7 +28,7 @@ agent_periods as (
         avg_first_response_seconds,
         satisfaction_rate
     from {{ ref('rpt_agent_periods') }} as all_agent_periods  -- noqa: AL05
-    where {{ is_rebuilt_shop_day('all_agent_periods.shop_id', 'all_agent_periods.as_of_date', 'as_of_date') }}
+    where {{ is_rebuilt_day('all_agent_periods.shop_id', 'all_agent_periods.as_of_date', 'as_of_date') }}
 ),
 
 ranked as (

@@ -5,7 +5,12 @@
   or only awaiting a reply) has 0 of them and null percentiles. They do not add up over days;
   a period's percentile comes from fct_sessions.
 -#}
-{{ shop_day_incremental_config('date_day') }}
+{{ config(
+    materialized=incremental_unless_spark(),
+    incremental_strategy='rebuilt_days',
+    unique_key=['shop_id', 'date_day'],
+    on_schema_change='fail'
+) }}
 with
 
 sessions as (
@@ -15,7 +20,7 @@ sessions as (
         {{ has_first_response() }} as has_first_response,
         first_response_seconds
     from {{ ref('fct_sessions') }} as all_sessions  -- noqa: AL05
-    where {{ is_rebuilt_shop_day('all_sessions.shop_id', 'all_sessions.date_day', 'date_day') }}
+    where {{ is_rebuilt_day('all_sessions.shop_id', 'all_sessions.date_day') }}
 ),
 
 -- every session keeps its shop-day; only first responses have seconds (aggregates skip nulls)

@@ -7,7 +7,13 @@
 -#}
 {%- set parts = smart_service_part_names() %}
 {%- set window_days = smart_service_window_days() | int %}
-{{ shop_day_incremental_config('date_day', whole_shops='smart_service_shops_with_changed_requests') }}
+-- depends_on: {{ ref('fct_sessions') }} (incremental runs read the sessions touched since the floor, D31)
+{{ config(
+    materialized=incremental_unless_spark(),
+    incremental_strategy='rebuilt_days',
+    unique_key=['shop_id', 'date_day'],
+    on_schema_change='fail'
+) }}
 with
 
 daily as (
@@ -22,9 +28,10 @@ shop_days as (
     {{ shop_calendar('daily') }}
 ),
 
--- on incremental runs (D31) the days rebuilt and the days their windows reach back to
+-- on incremental runs (D31) the days rebuilt and the days their windows reach back to; every
+-- shop rebuilds whole when the export gained (or lost) its human_requested events (D23)
 spine as (
-    {{ rebuilt_days_with_reach('shop_days', window_days - 1, 'date_day') }}
+    {{ rebuilt_days_with_reach('shop_days', window_days - 1, whole_shops=smart_service_shops_with_changed_requests()) }}
 ),
 
 filled as (

@@ -4,7 +4,13 @@
   sessions of a topic count 0, from the shop's first day to the latest day in the
   warehouse; with fewer earlier days the average is over the days that exist.
 -#}
-{{ shop_day_incremental_config('date_day', whole_shops='hotspot_shops_with_changed_topics') }}
+-- depends_on: {{ ref('fct_sessions') }} (incremental runs read the sessions touched since the floor, D31)
+{{ config(
+    materialized=incremental_unless_spark(),
+    incremental_strategy='rebuilt_days',
+    unique_key=['shop_id', 'date_day'],
+    on_schema_change='fail'
+) }}
 with
 
 topic_days as (
@@ -49,9 +55,12 @@ shop_calendar as (
     {{ shop_calendar('shop_days') }}
 ),
 
--- on incremental runs (D31) the days rebuilt and the days their averages reach back to
+-- on incremental runs (D31) the days rebuilt and the days their averages reach back to; a
+-- shop whose set of topics changed rebuilds whole, as a topic's rows run from the shop's first day
 needed_days as (
-    {{ rebuilt_days_with_reach('shop_calendar', hotspot_reach_days(), 'date_day') }}
+    {{ rebuilt_days_with_reach(
+        'shop_calendar', hotspot_reach_days(), whole_shops=hotspot_shops_with_changed_topics()
+    ) }}
 ),
 
 spine as (
