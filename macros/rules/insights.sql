@@ -58,77 +58,38 @@
     {{ positive_number_var('smart_service_window_days') | int }}
 {%- endmacro %}
 
-{#- I8: the additive parts of the smart-service figures: (name, aggregate over fct_sessions
-    rows, whether it needs human_requested events). The request parts are null when the
-    export has no such events. -#}
-{% macro smart_service_part_columns() -%}
-    {%- set bot_counted = "smart_answer_messages > 0 and not coalesce(human_requested_at < first_smart_answer_at, false)" -%}
-    {%- set counted = [
-        ['consultations', 'true', false],
-        ['bot_answered_sessions', 'smart_answer_messages > 0', false],
-        ['bot_counted_sessions', bot_counted, false],
-        ['bot_resolved_sessions', bot_counted ~ ' and is_smart_resolved', false],
-        ['human_request_sessions', 'human_requested_at is not null', true],
-        ['human_connected_sessions', 'human_connected_at is not null', true],
-        ['connected_in_time_sessions', 'human_wait_seconds <= ' ~ human_connect_target_seconds(), true],
-        ['human_replied_sessions', 'human_replied_at is not null', true],
-        ['human_rated_sessions', 'manual_reply_messages > 0 and rating_stars is not null', false],
-        ['human_satisfied_sessions', 'manual_reply_messages > 0 and is_satisfied', false],
-    ] -%}
-    {%- set parts = [] -%}
-    {%- for part in counted -%}
-        {%- do parts.append([part[0], 'count(case when ' ~ part[1] ~ ' then 1 end)', part[2]]) -%}
-    {%- endfor -%}
-    {%- do parts.append(['human_wait_seconds_sum', 'coalesce(' ~ sum_as_bigint('human_wait_seconds') ~ ', 0)', true]) -%}
-    {{ return(parts) }}
+{#- I8: the six figures of seed 004, each from the summed parts of a day or a rolling
+    window; the arguments are SQL expressions of those sums. -#}
+
+{#- 知识点覆盖率: bot-answered sessions / consultations. -#}
+{% macro bot_coverage_rate(bot_answered, consultations) -%}
+    {{ safe_ratio(bot_answered, consultations) }}
 {%- endmacro %}
 
-{% macro smart_service_part_names(request_parts_only=false) -%}
-    {%- set names = [] -%}
-    {%- for part in smart_service_part_columns() if part[2] or not request_parts_only -%}
-        {%- do names.append(part[0]) -%}
-    {%- endfor -%}
-    {{ return(names) }}
+{#- 机器人解决率: bot-resolved sessions / bot-counted sessions (bot-answered, less those that
+    asked for a human before the first smart answer). -#}
+{% macro bot_resolution_rate(bot_resolved, bot_counted) -%}
+    {{ safe_ratio(bot_resolved, bot_counted) }}
 {%- endmacro %}
 
-{#- I8: the parts of a group of fct_sessions rows. -#}
-{% macro smart_service_part_counts() -%}
-    {%- for part in smart_service_part_columns() %}
-    {{ part[1] }} as {{ part[0] }}{{ ',' if not loop.last }}
-    {%- endfor %}
+{#- 20秒接通率: requests connected within the target / sessions with a request. -#}
+{% macro human_connected_in_time_rate(connected_in_time, human_requests) -%}
+    {{ safe_ratio(connected_in_time, human_requests) }}
 {%- endmacro %}
 
-{#- I8: the parts of `relation`; the request parts null unless `has_requests` holds. -#}
-{% macro smart_service_parts_if_requests(relation, has_requests) -%}
-    {%- for name in smart_service_part_names() %}
-    {%- if name in smart_service_part_names(request_parts_only=true) %}
-    case when {{ has_requests }} then {{ relation }}.{{ name }} end as {{ name }}{{ ',' if not loop.last }}
-    {%- else %}
-    {{ relation }}.{{ name }}{{ ',' if not loop.last }}
-    {%- endif %}
-    {%- endfor %}
+{#- 平均等待时长: waiting seconds summed / connected requests. -#}
+{% macro avg_human_wait_seconds(wait_seconds_sum, human_connected) -%}
+    {{ safe_ratio(wait_seconds_sum, human_connected) }}
 {%- endmacro %}
 
-{#- I8: the parts of `relation` on a day without a row: 0, except the request parts,
-    which stay null for an export without requests. -#}
-{% macro smart_service_parts_filled(relation) -%}
-    {%- for name in smart_service_part_names() %}
-    {%- if name in smart_service_part_names(request_parts_only=true) %}
-    {{ relation }}.{{ name }}{{ ',' if not loop.last }}
-    {%- else %}
-    coalesce({{ relation }}.{{ name }}, 0) as {{ name }}{{ ',' if not loop.last }}
-    {%- endif %}
-    {%- endfor %}
+{#- 人工满意度: satisfied / rated sessions with a manual reply. -#}
+{% macro human_satisfaction_rate(human_satisfied, human_rated) -%}
+    {{ safe_ratio(human_satisfied, human_rated) }}
 {%- endmacro %}
 
-{#- I8: the six figures of seed 004 from the summed parts (a day or a rolling window). -#}
-{% macro smart_service_rates() -%}
-    {{ safe_ratio('bot_answered_sessions', 'consultations') }} as bot_coverage_rate,
-    {{ safe_ratio('bot_resolved_sessions', 'bot_counted_sessions') }} as bot_resolution_rate,
-    {{ safe_ratio('connected_in_time_sessions', 'human_request_sessions') }} as human_connected_in_time_rate,
-    {{ safe_ratio('human_wait_seconds_sum', 'human_connected_sessions') }} as avg_human_wait_seconds,
-    {{ safe_ratio('human_satisfied_sessions', 'human_rated_sessions') }} as human_satisfaction_rate,
-    {{ safe_ratio('human_replied_sessions', 'human_request_sessions') }} as human_reply_rate
+{#- 人工回复率 (excluding greetings): requests followed by a manual reply / sessions with a request. -#}
+{% macro human_reply_rate(human_replied, human_requests) -%}
+    {{ safe_ratio(human_replied, human_requests) }}
 {%- endmacro %}
 
 {#- I3 on incremental runs (D31): the shops whose set of topics changed since the last

@@ -30,30 +30,10 @@
     {{ safe_ratio(responded_within_24h, '(' ~ needs_manual ~ ') - (' ~ awaiting ~ ')') }}
 {%- endmacro %}
 
-{#-
-  S6: the additive facts of a set of sessions (fct_sessions columns), as sum/count
-  expressions; shop and agent facts use the same list, so they cannot drift apart.
--#}
-{% macro session_fact_columns() -%}
-    {{ return([
-        ['vacation_excluded_sessions', 'is_vacation_excluded'],
-        ['smart_resolved_sessions', "response_status = 'smart_resolved'"],
-        ['responded_within_24h_sessions', "response_status = 'responded_within_24h'"],
-        ['responded_late_sessions', "response_status = 'responded_late'"],
-        ['unresponded_sessions', "response_status = 'unresponded'"],
-        ['awaiting_response_sessions', "response_status = 'awaiting_response'"],
-        ['needs_manual_sessions', "not is_vacation_excluded and response_status <> 'smart_resolved'"],
-        ['rated_sessions', 'rating_stars is not null'],
-        ['satisfied_sessions', 'is_satisfied'],
-        ['first_response_sessions', has_first_response()],
-    ]) }}
-{%- endmacro %}
-
-{% macro session_fact_sums() -%}
-    {%- for fact in session_fact_columns() %}
-    count(case when {{ fact[1] }} then 1 end) as {{ fact[0] }},
-    {%- endfor %}
-    {{ first_response_seconds_sum() }} as first_response_seconds_sum
+{#- S6: a session that needs a manual response: not excluded for vacation and not resolved
+    by the smart assistant (the denominator of the per-agent response rate). -#}
+{% macro needs_manual_response() -%}
+    (not is_vacation_excluded and response_status <> 'smart_resolved')
 {%- endmacro %}
 
 {#- S6: the seconds of the first responses of a group of sessions, summed over the sessions
@@ -67,41 +47,4 @@
     know), PostgreSQL into numeric. Seconds and counts of this warehouse fit in bigint. -#}
 {% macro sum_as_bigint(expression, over=none) -%}
     cast(sum({{ expression }}){{ ' over ' ~ over if over }} as bigint)
-{%- endmacro %}
-
-{#- The S6 fact names that add up (for sums over periods and reconciliation tests). -#}
-{% macro additive_fact_names() -%}
-    {%- set names = [] -%}
-    {%- for fact in session_fact_columns() -%}{%- do names.append(fact[0]) -%}{%- endfor -%}
-    {%- do names.append('first_response_seconds_sum') -%}
-    {{ return(names) }}
-{%- endmacro %}
-
-{#- `sum(name) as name` for each name, comma-separated. -#}
-{% macro sum_each(names) -%}
-    {%- for name in names -%}
-        {{ sum_as_bigint(name) }} as {{ name }}{{ ', ' if not loop.last }}
-    {%- endfor -%}
-{%- endmacro %}
-
-{#- `sum(name) over window_name as name` for each name, comma-separated. -#}
-{% macro sum_each_over(names, window_name) -%}
-    {%- for name in names %}
-    {{ sum_as_bigint(name, over=window_name) }} as {{ name }}{{ ',' if not loop.last }}
-    {%- endfor %}
-{%- endmacro %}
-
-{#- `alias.column` for each column, comma-separated: a relation's key columns in a
-    select, group by or partition by. -#}
-{% macro qualified_columns(alias, columns) -%}
-    {%- for column in columns -%}
-        {{ alias }}.{{ column }}{{ ', ' if not loop.last }}
-    {%- endfor -%}
-{%- endmacro %}
-
-{#- `left.column = right.column` for each column, joined by `and`: a join on key columns. -#}
-{% macro columns_match(left, right, columns) -%}
-    {%- for column in columns -%}
-        {{ left }}.{{ column }} = {{ right }}.{{ column }}{{ ' and ' if not loop.last }}
-    {%- endfor -%}
 {%- endmacro %}

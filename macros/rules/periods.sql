@@ -3,44 +3,6 @@
   recomputed from the sums with the metric macros (never an average of daily rates).
 -#}
 
-{#- What the period reports and their checks key and sum at a `grain` (shop or agent):
-    the key columns, the daily mart, its count column and every fact that adds up. -#}
-{% macro period_grain(grain) -%}
-    {%- set count_column = 'consultations' if grain == 'shop' else 'assigned_sessions' -%}
-    {{ return({
-        'key_columns': ['shop_id'] if grain == 'shop' else ['shop_id', 'agent_id'],
-        'daily_model': 'fct_shop_daily' if grain == 'shop' else 'fct_agent_daily',
-        'count_column': count_column,
-        'facts': [count_column] + additive_fact_names() + (['unassigned_sessions'] if grain == 'shop' else []),
-    }) }}
-{%- endmacro %}
-
-{#- sum(fact) as fact for every additive fact, plus the period's rates. `grain` is shop or
-    agent. `summed` says how a fact is summed, with {} for its name: `sum({})` over the
-    rows of a group (the default), or `{}` where the facts are already a period's sums. -#}
-{% macro summed_facts_and_rates(grain='shop', summed='sum({})') -%}
-    {%- set count_column = period_grain(grain).count_column -%}
-    {%- set s = {} -%}
-    {%- for name in [count_column, 'unassigned_sessions'] + additive_fact_names() -%}
-        {%- do s.update({name: summed.replace('{}', name)}) -%}
-    {%- endfor -%}
-    coalesce({{ s[count_column] }}, 0) as {{ count_column }},
-    {%- for name in additive_fact_names() %}
-    coalesce({{ s[name] }}, 0) as {{ name }},
-    {%- endfor %}
-    {%- if grain == 'shop' %}
-    coalesce({{ s['unassigned_sessions'] }}, 0) as unassigned_sessions,
-    {{ response_rate_24h(s['smart_resolved_sessions'], s['responded_within_24h_sessions'], s['consultations'],
-        s['vacation_excluded_sessions'], s['awaiting_response_sessions']) }} as response_rate_24h,
-    {%- else %}
-    {{ manual_response_rate_24h(s['responded_within_24h_sessions'], s['needs_manual_sessions'],
-        s['awaiting_response_sessions']) }} as manual_response_rate_24h,
-    {%- endif %}
-    {{ satisfaction_rate(s['satisfied_sessions'], s['rated_sessions']) }} as satisfaction_rate,
-    {{ avg_first_response_seconds(s['first_response_seconds_sum'], s['first_response_sessions']) }}
-        as avg_first_response_seconds
-{%- endmacro %}
-
 {#- How many days before its as-of day a preset period's sums reach: the day before the
     earliest start (a calendar month's first day, 30 days before its 31st). -#}
 {% macro period_reach_days() -%}
@@ -48,17 +10,22 @@
 {%- endmacro %}
 
 {#-
-  The seller-centre presets as of a day (S6): (preset name, first day). The last day is
-  the as-of day itself. Calendar week and month run from their first day to the as-of
-  day (to date). Custom ranges go through custom_period_metrics.
+  S6: the first day of a seller-centre preset period whose last day is `as_of_date` (the
+  as-of day itself). Calendar week and month run from their first day to the as-of day (to
+  date). Custom ranges go through custom_period_metrics.
 -#}
-{% macro period_presets() -%}
-    {{ return([
-        ['last_7_days', add_days('as_of_date', -6)],
-        ['last_28_days', add_days('as_of_date', -27)],
-        ['calendar_week', start_of('week', 'as_of_date')],
-        ['calendar_month', start_of('month', 'as_of_date')],
-    ]) }}
+{% macro preset_period_start(period_name, as_of_date) -%}
+    {%- if period_name == 'last_7_days' -%}
+        {{ add_days(as_of_date, -6) }}
+    {%- elif period_name == 'last_28_days' -%}
+        {{ add_days(as_of_date, -27) }}
+    {%- elif period_name == 'calendar_week' -%}
+        {{ start_of('week', as_of_date) }}
+    {%- elif period_name == 'calendar_month' -%}
+        {{ start_of('month', as_of_date) }}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("preset_period_start: unknown preset " ~ period_name) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#-
@@ -77,6 +44,39 @@
     {%- elif days > max_custom_period_days() | int -%}
         {{ exceptions.raise_compiler_error("custom period: " ~ start ~ " to " ~ end ~ " is " ~ days ~ " days; the seller centre allows at most " ~ max_custom_period_days() ~ " days. Choose a shorter range.") }}
     {%- endif -%}
+    {%- set count_column = 'consultations' if grain == 'shop' else 'assigned_sessions' %}
+    with
+
+    {#- bigint sums, as in the marts: many BI drivers do not know DuckDB's 128-bit sums #}
+    period_facts as (
+        select
+            shop_id,
+            {%- if grain == 'agent' %}
+            agent_id,
+            {%- endif %}
+            {{ sum_as_bigint(count_column) }} as {{ count_column }},
+            {{ sum_as_bigint('vacation_excluded_sessions') }} as vacation_excluded_sessions,
+            {{ sum_as_bigint('smart_resolved_sessions') }} as smart_resolved_sessions,
+            {{ sum_as_bigint('responded_within_24h_sessions') }} as responded_within_24h_sessions,
+            {{ sum_as_bigint('responded_late_sessions') }} as responded_late_sessions,
+            {{ sum_as_bigint('unresponded_sessions') }} as unresponded_sessions,
+            {{ sum_as_bigint('awaiting_response_sessions') }} as awaiting_response_sessions,
+            {{ sum_as_bigint('needs_manual_sessions') }} as needs_manual_sessions,
+            {{ sum_as_bigint('rated_sessions') }} as rated_sessions,
+            {{ sum_as_bigint('satisfied_sessions') }} as satisfied_sessions,
+            {{ sum_as_bigint('first_response_sessions') }} as first_response_sessions,
+            {{ sum_as_bigint('first_response_seconds_sum') }} as first_response_seconds_sum
+            {%- if grain == 'shop' %},
+            {{ sum_as_bigint('unassigned_sessions') }} as unassigned_sessions
+            {%- endif %}
+        from {{ (ref('fct_shop_daily') if grain == 'shop' else ref('fct_agent_daily')).include(database=false) }}
+        where date_day between cast('{{ start }}' as date) and cast('{{ end }}' as date)
+        {%- if shop_id is not none %}
+            and shop_id = '{{ shop_id }}'
+        {%- endif %}
+        group by shop_id{{ ', agent_id' if grain == 'agent' }}
+    )
+
     select
         shop_id,
         {%- if grain == 'agent' %}
@@ -84,27 +84,30 @@
         {%- endif %}
         cast('{{ start }}' as date) as period_start_date,
         cast('{{ end }}' as date) as period_end_date,
-        {#- bigint sums, as in the marts: many BI drivers do not know DuckDB's 128-bit sums #}
-        {{ summed_facts_and_rates(grain, summed=sum_as_bigint('{}')) }}
-    from {{ (ref('fct_shop_daily') if grain == 'shop' else ref('fct_agent_daily')).include(database=false) }}
-    where date_day between cast('{{ start }}' as date) and cast('{{ end }}' as date)
-    {%- if shop_id is not none %}
-        and shop_id = '{{ shop_id }}'
-    {%- endif %}
-    group by shop_id{{ ', agent_id' if grain == 'agent' }}
-{%- endmacro %}
-
-{#- Pivot of int_shops__metric_targets: <metric>_target and <metric>_target_direction per shop. -#}
-{% macro pivot_metric_targets(metrics) -%}
-    select
-        shop_id,
-        {%- for metric in metrics %}
-        max(case when metric_name = '{{ metric }}' then target_value end) as {{ metric }}_target,
-        max(case when metric_name = '{{ metric }}' then target_direction end) as {{ metric }}_target_direction
-        {{- ',' if not loop.last }}
-        {%- endfor %}
-    from {{ ref('int_shops__metric_targets') }}
-    group by shop_id
+        {{ count_column }},
+        vacation_excluded_sessions,
+        smart_resolved_sessions,
+        responded_within_24h_sessions,
+        responded_late_sessions,
+        unresponded_sessions,
+        awaiting_response_sessions,
+        needs_manual_sessions,
+        rated_sessions,
+        satisfied_sessions,
+        first_response_sessions,
+        first_response_seconds_sum,
+        {%- if grain == 'shop' %}
+        unassigned_sessions,
+        {{ response_rate_24h('smart_resolved_sessions', 'responded_within_24h_sessions', 'consultations',
+            'vacation_excluded_sessions', 'awaiting_response_sessions') }} as response_rate_24h,
+        {%- else %}
+        {{ manual_response_rate_24h('responded_within_24h_sessions', 'needs_manual_sessions',
+            'awaiting_response_sessions') }} as manual_response_rate_24h,
+        {%- endif %}
+        {{ satisfaction_rate('satisfied_sessions', 'rated_sessions') }} as satisfaction_rate,
+        {{ avg_first_response_seconds('first_response_seconds_sum', 'first_response_sessions') }}
+            as avg_first_response_seconds
+    from period_facts
 {%- endmacro %}
 
 {#- S8: whether a metric meets its target; null when either is null. -#}

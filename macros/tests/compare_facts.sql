@@ -18,3 +18,25 @@
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 {%- endmacro %}
+
+{#- `sum(name) as name` for each name, comma-separated. -#}
+{% macro sum_each(names) -%}
+    {%- for name in names -%}
+        {{ sum_as_bigint(name) }} as {{ name }}{{ ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- `alias.column` for each column, comma-separated: a relation's key columns in a
+    select, group by or partition by. -#}
+{% macro qualified_columns(alias, columns) -%}
+    {%- for column in columns -%}
+        {{ alias }}.{{ column }}{{ ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- `left.column = right.column` for each column, joined by `and`: a join on key columns. -#}
+{% macro columns_match(left, right, columns) -%}
+    {%- for column in columns -%}
+        {{ left }}.{{ column }} = {{ right }}.{{ column }}{{ ' and ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}

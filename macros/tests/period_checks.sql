@@ -76,3 +76,15 @@ where
     coalesce(periods.{{ fact }}, 0) <> coalesce(days_summed.{{ fact }}, 0){{ ' or' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
+
+{#- What the period checks key and sum at a `grain` (shop or agent): the key columns, the
+    daily mart, its count column and every fact that adds up. -#}
+{% macro period_grain(grain) -%}
+    {%- set count_column = 'consultations' if grain == 'shop' else 'assigned_sessions' -%}
+    {{ return({
+        'key_columns': ['shop_id'] if grain == 'shop' else ['shop_id', 'agent_id'],
+        'daily_model': 'fct_shop_daily' if grain == 'shop' else 'fct_agent_daily',
+        'count_column': count_column,
+        'facts': [count_column] + additive_fact_names() + (['unassigned_sessions'] if grain == 'shop' else []),
+    }) }}
+{%- endmacro %}

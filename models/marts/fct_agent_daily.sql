@@ -29,7 +29,17 @@ daily as (
         assigned_agent_id as agent_id,
         date_day,
         count(*) as assigned_sessions,
-        {{ session_fact_sums() }}
+        count(case when is_vacation_excluded then 1 end) as vacation_excluded_sessions,
+        count(case when response_status = 'smart_resolved' then 1 end) as smart_resolved_sessions,
+        count(case when response_status = 'responded_within_24h' then 1 end) as responded_within_24h_sessions,
+        count(case when response_status = 'responded_late' then 1 end) as responded_late_sessions,
+        count(case when response_status = 'unresponded' then 1 end) as unresponded_sessions,
+        count(case when response_status = 'awaiting_response' then 1 end) as awaiting_response_sessions,
+        count(case when {{ needs_manual_response() }} then 1 end) as needs_manual_sessions,
+        count(case when rating_stars is not null then 1 end) as rated_sessions,
+        count(case when is_satisfied then 1 end) as satisfied_sessions,
+        count(case when {{ has_first_response() }} then 1 end) as first_response_sessions,
+        {{ first_response_seconds_sum() }} as first_response_seconds_sum
     from sessions
     group by shop_id, assigned_agent_id, date_day
 )

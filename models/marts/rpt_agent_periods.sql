@@ -1,4 +1,10 @@
-{#- S5, S6, S8: seller-centre preset periods per shop and agent as of each day (see macro period_report). -#}
+{#-
+  S5, S6, S8: the seller-centre presets (last 7 days, last 28 days, calendar week and month
+  to date) as of every day, per shop and agent, from the agent's first day with data to the
+  latest day in the warehouse: the facts of fct_agent_daily summed over the period, the
+  rates recomputed from the sums, each rate with its target and whether it is met.
+  Incremental by shop and as-of day (D31); rpt_shop_periods is the same report per shop.
+-#}
 -- depends_on: {{ ref('fct_sessions') }} (incremental runs read the sessions touched since the floor, D31)
 {{ config(
     materialized=incremental_unless_spark(),
@@ -6,4 +12,287 @@
     unique_key=['shop_id', 'as_of_date'],
     on_schema_change='fail'
 ) }}
-{{ period_report('agent') }}
+with
+
+daily as (
+    select
+        shop_id,
+        agent_id,
+        date_day,
+        assigned_sessions,
+        vacation_excluded_sessions,
+        smart_resolved_sessions,
+        responded_within_24h_sessions,
+        responded_late_sessions,
+        unresponded_sessions,
+        awaiting_response_sessions,
+        needs_manual_sessions,
+        rated_sessions,
+        satisfied_sessions,
+        first_response_sessions,
+        first_response_seconds_sum
+    from {{ ref('fct_agent_daily') }}
+),
+
+shop_targets as (
+    select
+        shop_id,
+        max(case when metric_name = 'manual_response_rate_24h' then target_value end)
+            as manual_response_rate_24h_target,
+        max(case when metric_name = 'manual_response_rate_24h' then target_direction end)
+            as manual_response_rate_24h_target_direction,
+        max(case when metric_name = 'satisfaction_rate' then target_value end) as satisfaction_rate_target,
+        max(case when metric_name = 'satisfaction_rate' then target_direction end)
+            as satisfaction_rate_target_direction,
+        max(case when metric_name = 'avg_first_response_seconds' then target_value end)
+            as avg_first_response_seconds_target,
+        max(case when metric_name = 'avg_first_response_seconds' then target_direction end)
+            as avg_first_response_seconds_target_direction
+    from {{ ref('int_shops__metric_targets') }}
+    group by shop_id
+),
+
+spans as (
+    select
+        shop_id,
+        agent_id,
+        min(date_day) as first_date_day,
+        (select max(all_days.date_day) from daily as all_days) as last_date_day
+    from daily
+    group by shop_id, agent_id
+),
+
+calendar as (
+    {{ date_series('(select min(first_date_day) from spans)', '(select max(last_date_day) from spans)') }}
+),
+
+shop_calendar as (
+    select
+        shops.shop_id,
+        calendar.date_day
+    from (select distinct shop_id from spans) as shops
+    cross join calendar
+),
+
+-- on incremental runs (D31) the days rebuilt and the days their periods reach back to
+-- (a period starts at most 30 days before its as-of day, and its sums need the day before)
+needed_shop_days as (
+    {{ rebuilt_days_with_reach('shop_calendar', period_reach_days(), 'as_of_date') }}
+),
+
+as_of_days as (
+    select
+        spans.shop_id,
+        spans.agent_id,
+        needed_shop_days.date_day as as_of_date,
+        needed_shop_days.is_rebuilt
+    from spans
+    inner join needed_shop_days
+        on spans.shop_id = needed_shop_days.shop_id
+            and needed_shop_days.date_day between spans.first_date_day and spans.last_date_day
+),
+
+periods as (
+    select
+        shop_id,
+        agent_id,
+        as_of_date,
+        'last_7_days' as period_name,
+        {{ preset_period_start('last_7_days', 'as_of_date') }} as period_start_date
+    from as_of_days
+    where is_rebuilt
+    union all
+    select
+        shop_id,
+        agent_id,
+        as_of_date,
+        'last_28_days' as period_name,
+        {{ preset_period_start('last_28_days', 'as_of_date') }} as period_start_date
+    from as_of_days
+    where is_rebuilt
+    union all
+    select
+        shop_id,
+        agent_id,
+        as_of_date,
+        'calendar_week' as period_name,
+        {{ preset_period_start('calendar_week', 'as_of_date') }} as period_start_date
+    from as_of_days
+    where is_rebuilt
+    union all
+    select
+        shop_id,
+        agent_id,
+        as_of_date,
+        'calendar_month' as period_name,
+        {{ preset_period_start('calendar_month', 'as_of_date') }} as period_start_date
+    from as_of_days
+    where is_rebuilt
+),
+
+-- each agent's facts summed from its first day (on incremental runs, its first day needed)
+-- to each day: a period's facts are then the sums at its last day less those at the day
+-- before its first, two lookups instead of a range join over every day of every period
+-- (the facts are whole numbers, so exact)
+running as (
+    select
+        as_of_days.shop_id,
+        as_of_days.agent_id,
+        as_of_days.as_of_date,
+        {{ sum_as_bigint('coalesce(daily.assigned_sessions, 0)', over='running_days') }} as assigned_sessions,
+        {{ sum_as_bigint('coalesce(daily.vacation_excluded_sessions, 0)', over='running_days') }}
+            as vacation_excluded_sessions,
+        {{ sum_as_bigint('coalesce(daily.smart_resolved_sessions, 0)', over='running_days') }}
+            as smart_resolved_sessions,
+        {{ sum_as_bigint('coalesce(daily.responded_within_24h_sessions, 0)', over='running_days') }}
+            as responded_within_24h_sessions,
+        {{ sum_as_bigint('coalesce(daily.responded_late_sessions, 0)', over='running_days') }}
+            as responded_late_sessions,
+        {{ sum_as_bigint('coalesce(daily.unresponded_sessions, 0)', over='running_days') }} as unresponded_sessions,
+        {{ sum_as_bigint('coalesce(daily.awaiting_response_sessions, 0)', over='running_days') }}
+            as awaiting_response_sessions,
+        {{ sum_as_bigint('coalesce(daily.needs_manual_sessions, 0)', over='running_days') }} as needs_manual_sessions,
+        {{ sum_as_bigint('coalesce(daily.rated_sessions, 0)', over='running_days') }} as rated_sessions,
+        {{ sum_as_bigint('coalesce(daily.satisfied_sessions, 0)', over='running_days') }} as satisfied_sessions,
+        {{ sum_as_bigint('coalesce(daily.first_response_sessions, 0)', over='running_days') }}
+            as first_response_sessions,
+        {{ sum_as_bigint('coalesce(daily.first_response_seconds_sum, 0)', over='running_days') }}
+            as first_response_seconds_sum
+    from as_of_days
+    left join daily
+        on as_of_days.shop_id = daily.shop_id
+            and as_of_days.agent_id = daily.agent_id
+            and as_of_days.as_of_date = daily.date_day
+    window running_days as (
+        partition by as_of_days.shop_id, as_of_days.agent_id
+        order by as_of_days.as_of_date rows between unbounded preceding and current row
+    )
+),
+
+period_facts as (
+    select
+        periods.shop_id,
+        periods.agent_id,
+        periods.as_of_date,
+        periods.period_name,
+        periods.period_start_date,
+        period_end.assigned_sessions - coalesce(before_start.assigned_sessions, 0) as assigned_sessions,
+        period_end.vacation_excluded_sessions - coalesce(before_start.vacation_excluded_sessions, 0)
+            as vacation_excluded_sessions,
+        period_end.smart_resolved_sessions - coalesce(before_start.smart_resolved_sessions, 0)
+            as smart_resolved_sessions,
+        period_end.responded_within_24h_sessions - coalesce(before_start.responded_within_24h_sessions, 0)
+            as responded_within_24h_sessions,
+        period_end.responded_late_sessions - coalesce(before_start.responded_late_sessions, 0)
+            as responded_late_sessions,
+        period_end.unresponded_sessions - coalesce(before_start.unresponded_sessions, 0) as unresponded_sessions,
+        period_end.awaiting_response_sessions - coalesce(before_start.awaiting_response_sessions, 0)
+            as awaiting_response_sessions,
+        period_end.needs_manual_sessions - coalesce(before_start.needs_manual_sessions, 0) as needs_manual_sessions,
+        period_end.rated_sessions - coalesce(before_start.rated_sessions, 0) as rated_sessions,
+        period_end.satisfied_sessions - coalesce(before_start.satisfied_sessions, 0) as satisfied_sessions,
+        period_end.first_response_sessions - coalesce(before_start.first_response_sessions, 0)
+            as first_response_sessions,
+        period_end.first_response_seconds_sum - coalesce(before_start.first_response_seconds_sum, 0)
+            as first_response_seconds_sum
+    from periods
+    inner join running as period_end
+        on periods.shop_id = period_end.shop_id
+            and periods.agent_id = period_end.agent_id
+            and periods.as_of_date = period_end.as_of_date
+    left join running as before_start
+        on periods.shop_id = before_start.shop_id
+            and periods.agent_id = before_start.agent_id
+            and before_start.as_of_date = {{ add_days('periods.period_start_date', -1) }}
+),
+
+period_rates as (
+    select
+        shop_id,
+        agent_id,
+        as_of_date,
+        period_name,
+        period_start_date,
+        assigned_sessions,
+        vacation_excluded_sessions,
+        smart_resolved_sessions,
+        responded_within_24h_sessions,
+        responded_late_sessions,
+        unresponded_sessions,
+        awaiting_response_sessions,
+        needs_manual_sessions,
+        rated_sessions,
+        satisfied_sessions,
+        first_response_sessions,
+        first_response_seconds_sum,
+        {{ manual_response_rate_24h('responded_within_24h_sessions', 'needs_manual_sessions',
+            'awaiting_response_sessions') }} as manual_response_rate_24h,
+        {{ satisfaction_rate('satisfied_sessions', 'rated_sessions') }} as satisfaction_rate,
+        {{ avg_first_response_seconds('first_response_seconds_sum', 'first_response_sessions') }}
+            as avg_first_response_seconds
+    from period_facts
+),
+
+with_targets as (
+    select
+        period_rates.shop_id,
+        period_rates.agent_id,
+        period_rates.as_of_date,
+        period_rates.period_name,
+        period_rates.period_start_date,
+        period_rates.assigned_sessions,
+        period_rates.vacation_excluded_sessions,
+        period_rates.smart_resolved_sessions,
+        period_rates.responded_within_24h_sessions,
+        period_rates.responded_late_sessions,
+        period_rates.unresponded_sessions,
+        period_rates.awaiting_response_sessions,
+        period_rates.needs_manual_sessions,
+        period_rates.rated_sessions,
+        period_rates.satisfied_sessions,
+        period_rates.first_response_sessions,
+        period_rates.first_response_seconds_sum,
+        period_rates.manual_response_rate_24h,
+        period_rates.satisfaction_rate,
+        period_rates.avg_first_response_seconds,
+        shop_targets.manual_response_rate_24h_target,
+        shop_targets.manual_response_rate_24h_target_direction,
+        shop_targets.satisfaction_rate_target,
+        shop_targets.satisfaction_rate_target_direction,
+        shop_targets.avg_first_response_seconds_target,
+        shop_targets.avg_first_response_seconds_target_direction
+    from period_rates
+    left join shop_targets on period_rates.shop_id = shop_targets.shop_id
+)
+
+select
+    shop_id,
+    agent_id,
+    as_of_date,
+    period_name,
+    period_start_date,
+    as_of_date as period_end_date,
+    assigned_sessions,
+    vacation_excluded_sessions,
+    smart_resolved_sessions,
+    responded_within_24h_sessions,
+    responded_late_sessions,
+    unresponded_sessions,
+    awaiting_response_sessions,
+    needs_manual_sessions,
+    rated_sessions,
+    satisfied_sessions,
+    first_response_sessions,
+    first_response_seconds_sum,
+    manual_response_rate_24h,
+    manual_response_rate_24h_target,
+    {{ is_target_met('manual_response_rate_24h') }} as is_manual_response_rate_24h_target_met,
+    satisfaction_rate,
+    satisfaction_rate_target,
+    {{ is_target_met('satisfaction_rate') }} as is_satisfaction_rate_target_met,
+    avg_first_response_seconds,
+    avg_first_response_seconds_target,
+    {{ is_target_met('avg_first_response_seconds') }} as is_avg_first_response_seconds_target_met
+from with_targets
+-- in day order: the days a run rebuilds are then the table's last row groups (D31)
+order by as_of_date

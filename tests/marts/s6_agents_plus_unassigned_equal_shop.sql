@@ -22,7 +22,7 @@ unassigned as (
         shop_id,
         date_day,
         count(*) as consultations,
-        {{ session_fact_sums() }}
+        {{ expected_session_facts() }}
     from {{ ref('fct_sessions') }}
     where assigned_agent_id is null
     group by shop_id, date_day

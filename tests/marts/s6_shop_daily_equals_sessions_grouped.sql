@@ -10,7 +10,7 @@ sessions_grouped as (
         shop_id,
         date_day,
         count(*) as consultations,
-        {{ session_fact_sums() }},
+        {{ expected_session_facts() }},
         count(case when assigned_agent_id is null then 1 end) as unassigned_sessions
     from {{ ref('fct_sessions') }}
     group by shop_id, date_day

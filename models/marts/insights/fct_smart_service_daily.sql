@@ -12,14 +12,16 @@ sessions as (
         date_day,
         smart_answer_messages,
         manual_reply_messages,
-        first_smart_answer_at,
         is_smart_resolved,
         human_requested_at,
         human_connected_at,
         human_wait_seconds,
         human_replied_at,
         rating_stars,
-        is_satisfied
+        is_satisfied,
+        -- bot-answered, and not "asked for a human at once" (a request before the first smart answer)
+        smart_answer_messages > 0 and not coalesce(human_requested_at < first_smart_answer_at, false)
+            as is_bot_counted
     from {{ ref('fct_sessions') }}
 ),
 
@@ -33,16 +35,40 @@ daily as (
     select
         shop_id,
         date_day,
-        {{ smart_service_part_counts() }}
+        count(*) as consultations,
+        count(case when smart_answer_messages > 0 then 1 end) as bot_answered_sessions,
+        count(case when is_bot_counted then 1 end) as bot_counted_sessions,
+        count(case when is_bot_counted and is_smart_resolved then 1 end) as bot_resolved_sessions,
+        count(case when human_requested_at is not null then 1 end) as human_request_sessions,
+        count(case when human_connected_at is not null then 1 end) as human_connected_sessions,
+        count(case when human_wait_seconds <= {{ human_connect_target_seconds() }} then 1 end)
+            as connected_in_time_sessions,
+        count(case when human_replied_at is not null then 1 end) as human_replied_sessions,
+        count(case when manual_reply_messages > 0 and rating_stars is not null then 1 end) as human_rated_sessions,
+        count(case when manual_reply_messages > 0 and is_satisfied then 1 end) as human_satisfied_sessions,
+        coalesce({{ sum_as_bigint('human_wait_seconds') }}, 0) as human_wait_seconds_sum
     from sessions
     group by shop_id, date_day
 ),
 
+-- the request parts stay null for an export without human_requested events
 parts as (
     select
         daily.shop_id,
         daily.date_day,
-        {{ smart_service_parts_if_requests('daily', 'request_events.has_human_requests') }}
+        daily.consultations,
+        daily.bot_answered_sessions,
+        daily.bot_counted_sessions,
+        daily.bot_resolved_sessions,
+        case when request_events.has_human_requests then daily.human_request_sessions end as human_request_sessions,
+        case when request_events.has_human_requests then daily.human_connected_sessions end
+            as human_connected_sessions,
+        case when request_events.has_human_requests then daily.connected_in_time_sessions end
+            as connected_in_time_sessions,
+        case when request_events.has_human_requests then daily.human_replied_sessions end as human_replied_sessions,
+        daily.human_rated_sessions,
+        daily.human_satisfied_sessions,
+        case when request_events.has_human_requests then daily.human_wait_seconds_sum end as human_wait_seconds_sum
     from daily
     cross join request_events
 )
@@ -50,6 +76,22 @@ parts as (
 select
     shop_id,
     date_day,
-    {{ smart_service_part_names() | join(', ') }},
-    {{ smart_service_rates() }}
+    consultations,
+    bot_answered_sessions,
+    bot_counted_sessions,
+    bot_resolved_sessions,
+    human_request_sessions,
+    human_connected_sessions,
+    connected_in_time_sessions,
+    human_replied_sessions,
+    human_rated_sessions,
+    human_satisfied_sessions,
+    human_wait_seconds_sum,
+    {{ bot_coverage_rate('bot_answered_sessions', 'consultations') }} as bot_coverage_rate,
+    {{ bot_resolution_rate('bot_resolved_sessions', 'bot_counted_sessions') }} as bot_resolution_rate,
+    {{ human_connected_in_time_rate('connected_in_time_sessions', 'human_request_sessions') }}
+        as human_connected_in_time_rate,
+    {{ avg_human_wait_seconds('human_wait_seconds_sum', 'human_connected_sessions') }} as avg_human_wait_seconds,
+    {{ human_satisfaction_rate('human_satisfied_sessions', 'human_rated_sessions') }} as human_satisfaction_rate,
+    {{ human_reply_rate('human_replied_sessions', 'human_request_sessions') }} as human_reply_rate
 from parts
