@@ -92,7 +92,7 @@
 {% endmacro %}
 
 {% macro default__add_seconds(timestamp, seconds) -%}
-    {{ dbt.dateadd('second', seconds, timestamp) }}
+    ({{ dbt.dateadd('second', seconds, timestamp) }})
 {%- endmacro %}
 
 {#- dbt's Spark dateadd goes through whole Unix seconds: it would drop the sub-second part. -#}
