@@ -1,14 +1,5 @@
-{#- Engine differences, one dispatched macro each (design.md: keep SQL portable). -#}
-
-{#- A text id or code as exported: trimmed, empty means null. -#}
-{% macro clean_text(column) -%}
-    nullif(trim({{ column }}), '')
-{%- endmacro %}
-
-{#- A code compared case-insensitively (S1): trimmed, lower case, empty means null. -#}
-{% macro normalise_code(column) -%}
-    lower({{ clean_text(column) }})
-{%- endmacro %}
+{#- Engine differences, one dispatched macro each (design.md: keep SQL portable); where dbt's
+    cross-database macros serve, they are used instead (_engine__macros.yml says why not). -#}
 
 {#- Whole text is a (signed) integer; guards casts that would round '4.5' to 5. -#}
 {% macro is_integer_text(column) %}
@@ -77,16 +68,6 @@
     (select name from raw.time_zone_names) as time_zones
 {%- endmacro %}
 
-{#- The moment of the build (UTC), for the future-timestamp check (S9). -#}
-{% macro build_time() -%}
-    {%- set fixed = var('build_time', '') -%}
-    {%- if fixed -%}
-        cast('{{ fixed }}' as timestamp)
-    {%- else -%}
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
-    {%- endif -%}
-{%- endmacro %}
-
 {#- Whole seconds from `start_at` to `end_at`, rounded down (S4: 0.9 s is 0, 1.2 s is 1). -#}
 {% macro seconds_between(start_at, end_at) %}
     {{ return(adapter.dispatch('seconds_between', 'service_analytics')(start_at, end_at)) }}
@@ -110,14 +91,11 @@
     {{ return(adapter.dispatch('add_seconds', 'service_analytics')(timestamp, seconds)) }}
 {% endmacro %}
 
-{% macro duckdb__add_seconds(timestamp, seconds) -%}
-    ({{ timestamp }} + to_seconds({{ seconds }}))
+{% macro default__add_seconds(timestamp, seconds) -%}
+    ({{ dbt.dateadd('second', seconds, timestamp) }})
 {%- endmacro %}
 
-{% macro postgres__add_seconds(timestamp, seconds) -%}
-    ({{ timestamp }} + ({{ seconds }}) * interval '1 second')
-{%- endmacro %}
-
+{#- dbt's Spark dateadd goes through whole Unix seconds: it would drop the sub-second part. -#}
 {% macro spark__add_seconds(timestamp, seconds) -%}
     timestamp_micros(unix_micros({{ timestamp }}) + cast({{ seconds }} as bigint) * 1000000)
 {%- endmacro %}
@@ -287,24 +265,6 @@
     percentile({{ column }}, {{ fraction }})
 {%- endmacro %}
 
-{#- Whether `text` contains `fragment`, both compared lower-cased (I1 keyword rules). -#}
-{% macro contains_text(text, fragment) %}
-    {{ return(adapter.dispatch('contains_text', 'service_analytics')(text, fragment)) }}
-{% endmacro %}
-
-{% macro duckdb__contains_text(text, fragment) -%}
-    contains(lower({{ text }}), lower({{ fragment }}))
-{%- endmacro %}
-
-{% macro postgres__contains_text(text, fragment) -%}
-    (strpos(lower({{ text }}), lower({{ fragment }})) > 0)
-{%- endmacro %}
-
-{% macro spark__contains_text(text, fragment) -%}
-    (instr(lower({{ text }}), lower({{ fragment }})) > 0)
-{%- endmacro %}
-
-
 {#- A 64-bit floating-point type name (DuckDB double, PostgreSQL double precision). -#}
 {% macro type_double() %}
     {{ return(adapter.dispatch('type_double', 'service_analytics')()) }}
@@ -316,19 +276,6 @@
 
 {% macro postgres__type_double() -%}
     double precision
-{%- endmacro %}
-
-{#- Text: DuckDB and PostgreSQL spell it varchar, Spark string. -#}
-{% macro type_text() %}
-    {{ return(adapter.dispatch('type_text', 'service_analytics')()) }}
-{% endmacro %}
-
-{% macro default__type_text() -%}
-    varchar
-{%- endmacro %}
-
-{% macro spark__type_text() -%}
-    string
 {%- endmacro %}
 
 {#- Whether the whole of `text` has the shape YYYY-MM-DD (ten characters: four digits, a

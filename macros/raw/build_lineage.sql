@@ -15,10 +15,10 @@
     {% set setup = [] %}
     {% if not lineage_table_exists('build_lineage') %}
         {% do setup.append("create schema if not exists " ~ lineage_relation('build_lineage').without_identifier().include(database=(target.type == 'duckdb'))) %}
-        {% do setup.append("create table " ~ lineage_relation('build_lineage') ~ " (export_folder " ~ type_text()
-            ~ ", key_fingerprint " ~ type_text() ~ ", row_hash_function " ~ type_text() ~ ", built_at " ~ type_text() ~ ")") %}
-        {% do setup.append("create table " ~ lineage_relation('build_lineage_days') ~ " (source_table " ~ type_text()
-            ~ ", date_text " ~ type_text() ~ ", row_count bigint, row_hash_sum " ~ type_text() ~ ", settled_before " ~ type_text() ~ ")") %}
+        {% do setup.append("create table " ~ lineage_relation('build_lineage') ~ " (export_folder " ~ dbt.type_string()
+            ~ ", key_fingerprint " ~ dbt.type_string() ~ ", row_hash_function " ~ dbt.type_string() ~ ", built_at " ~ dbt.type_string() ~ ")") %}
+        {% do setup.append("create table " ~ lineage_relation('build_lineage_days') ~ " (source_table " ~ dbt.type_string()
+            ~ ", date_text " ~ dbt.type_string() ~ ", row_count bigint, row_hash_sum " ~ dbt.type_string() ~ ", settled_before " ~ dbt.type_string() ~ ")") %}
     {% endif %}
     {% do setup.append("drop table if exists " ~ lineage_relation('build_lineage_scan')) %}
     {% do setup.append("create table " ~ lineage_relation('build_lineage_scan') ~ " as " ~ lineage_scan_sql()) %}
@@ -130,7 +130,7 @@
             ~ is_iso_date_text('left(' ~ table.time ~ ', 10)') ~ ", false) then left(" ~ table.time ~ ", 10) end" %}
         {% do selects.append(
             "select '" ~ table.name ~ "' as source_table, " ~ day ~ " as date_text, count(*) as row_count, "
-            ~ "cast(sum(" ~ lineage_row_hash(table.columns + ['malformed_line']) ~ ") as " ~ type_text() ~ ") as row_hash_sum "
+            ~ "cast(sum(" ~ lineage_row_hash(table.columns + ['malformed_line']) ~ ") as " ~ dbt.type_string() ~ ") as row_hash_sum "
             ~ "from " ~ api.Relation.create(database=target.database, schema='raw', identifier=table.name) ~ " group by " ~ day) %}
     {% endfor %}
     {{ return(selects | join('\nunion all\n')) }}
@@ -184,7 +184,7 @@
     {% set relation = adapter.get_relation(database=target.database, schema='staging', identifier=base[0]) %}
     {% if relation is none %}{{ return("''") }}{% endif %}
     {% set cutoff = add_seconds('max(' ~ base[1] ~ ')', '-' ~ incremental_lookback_seconds()) %}
-    {{ return("coalesce((select cast(" ~ add_days('cast(' ~ cutoff ~ ' as date)', -1) ~ " as " ~ type_text()
+    {{ return("coalesce((select cast(" ~ add_days('cast(' ~ cutoff ~ ' as date)', -1) ~ " as " ~ dbt.type_string()
         ~ ") from " ~ relation ~ " where quarantine_reason is null), '')") }}
 {% endmacro %}
 

@@ -86,7 +86,7 @@ collapsed as (
     case
         when quarantine_reason = 'malformed_line' then raw_malformed_line
         when quarantine_reason = 'missing_field' then {{ missing_fields_detail(required) }}
-        when quarantine_reason = 'conflicting_duplicate' then cast(id_versions as {{ type_text() }}) || ' versions'
+        when quarantine_reason = 'conflicting_duplicate' then cast(id_versions as {{ dbt.type_string() }}) || ' versions'
         {%- if timestamp_column %}
         when quarantine_reason in ('unparseable_timestamp', 'future_timestamp') then {{ timestamp_column }}
         {%- endif %}

@@ -70,5 +70,5 @@
 
 {#- session_id: derived from the pair and the start, so it is stable across rebuilds. -#}
 {% macro session_id(shop_id, buyer_key, started_at) -%}
-    substr({{ hash_text(shop_id ~ " || '|' || " ~ buyer_key ~ " || '|' || cast(" ~ started_at ~ " as " ~ type_text() ~ ")") }}, 1, 32)
+    substr({{ hash_text(shop_id ~ " || '|' || " ~ buyer_key ~ " || '|' || cast(" ~ started_at ~ " as " ~ dbt.type_string() ~ ")") }}, 1, 32)
 {%- endmacro %}

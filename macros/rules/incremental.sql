@@ -129,7 +129,7 @@
 {% macro is_recent_raw_id(source_relation, id_column, timestamp_column) -%}
     {%- if is_incremental_run() -%}
     {%- set cutoff = incremental_cutoff(timestamp_column, where='quarantine_reason is null') -%}
-    {%- set cutoff_day = 'cast(' ~ add_days('cast(' ~ cutoff ~ ' as date)', -1) ~ ' as ' ~ type_text() ~ ')' -%}
+    {%- set cutoff_day = 'cast(' ~ add_days('cast(' ~ cutoff ~ ' as date)', -1) ~ ' as ' ~ dbt.type_string() ~ ')' -%}
     {%- set recent_ids -%}
         select {{ id_key(clean_text(id_column)) }}
         from {{ source_relation }}

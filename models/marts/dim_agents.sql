@@ -29,8 +29,8 @@ unknown_agents as (
     select
         attributed.agent_id,
         attributed.shop_id,
-        cast(null as {{ type_text() }}) as agent_name,
-        cast(null as {{ type_text() }}) as role
+        cast(null as {{ dbt.type_string() }}) as agent_name,
+        cast(null as {{ dbt.type_string() }}) as role
     from attributed
     where attributed.agent_id not in (select agents.agent_id from agents)
 ),

@@ -52,7 +52,7 @@ topic_at_levels as (
         1 as topic_level,
         topic_l1_code as topic_code,
         topic_l1_code,
-        cast(null as {{ type_text() }}) as topic_l2_code,
+        cast(null as {{ dbt.type_string() }}) as topic_l2_code,
         topic_l1_name as topic_name,
         topic_l1_name_zh as topic_name_zh
     from taxonomy

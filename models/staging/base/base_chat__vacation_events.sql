@@ -17,7 +17,8 @@ event_types as (
 ),
 
 shops as (
-    select shop_id from {{ ref('stg_chat__shops') }}
+    select shop_id from {{ ref('base_chat__shops') }}
+    where quarantine_reason is null
 ),
 
 {{ collapse_exact_duplicates('source', raw_columns, 'event_id') }},
