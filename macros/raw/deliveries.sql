@@ -56,14 +56,20 @@
 {%- endmacro %}
 
 {#- The raw rows a run stages: on incremental runs, the rows of delivery files not yet in
-    the model's own table, and every row of the single-file form (read whole every run,
-    D49); every row on full builds. A file in the table is never staged twice, so a run
-    that failed half way is simply run again. -#}
-{% macro is_unstaged_delivery(table) -%}
+    the model's own table, every row of the single-file form (read whole every run, D49),
+    and every row of an id quarantined as future_timestamp (it may be due by now, as on
+    a full build; matched on the raw id, so an untidy id waits for a full refresh);
+    every row on full builds. A file in the table is never staged twice, so a run that
+    failed half way is simply run again. -#}
+{% macro is_unstaged_delivery(table, id_column) -%}
     {%- if is_incremental_run() -%}
-    (delivery_file in ('{{ raw_file_forms(table) | join("', '") }}') or delivery_file not in (
-        select distinct staged_rows.delivery_file from {{ this }} as staged_rows where staged_rows.delivery_file is not null
-    ))
+    (delivery_file in ('{{ raw_file_forms(table) | join("', '") }}')
+        or delivery_file not in (
+            select distinct staged_rows.delivery_file from {{ this }} as staged_rows where staged_rows.delivery_file is not null
+        )
+        or {{ id_column }} in (
+            select future_rows.id_key from {{ this }} as future_rows where future_rows.quarantine_reason = 'future_timestamp'
+        ))
     {%- else -%}
     true
     {%- endif -%}
@@ -121,7 +127,11 @@ stored_rows as (
         {%- endfor %}
     from {{ this }} as stored
     where stored.id_key in (select delivered_rows.id_key from delivered_rows)
-        and stored.delivery_file not in (select delivered_rows.delivery_file from delivered_rows)
+        and not exists (
+            select 1
+            from delivered_rows
+            where delivered_rows.id_key = stored.id_key and delivered_rows.delivery_file = stored.delivery_file
+        )
 ),
 {%- endif %}
 

@@ -95,8 +95,28 @@
     {{ config(materialized='table', file_format='parquet') }}
 {%- endmacro %}
 
+{#- The session models: delete+insert on the pair, after a pre-hook that deletes the
+    pairs of the rows staged since the model's last build (D50). A pair whose rows all
+    became quarantined (a conflicting later version) has no row left to insert, so only
+    this delete removes its old rows; the pairs it deletes are recomputed by the run
+    (changed_pairs), and if the run fails, by the next. -#}
 {% macro pair_incremental_config() -%}
     {{ delete_insert_config(['shop_id', 'buyer_key']) }}
+    {{ config(pre_hook="{{ delete_restaged_pairs() }}") }}
+{%- endmacro %}
+
+{#- The pre-hook of pair_incremental_config (nothing on full builds). -#}
+{% macro delete_restaged_pairs() -%}
+    {%- if is_incremental_run() and target.type != 'spark' -%}
+    {%- set last_built = model_last_built_at() -%}
+    delete from {{ this }}
+    where (shop_id, buyer_key) in (
+        {%- for table in ['base_chat__messages', 'base_chat__session_events', 'base_chat__ratings'] %}
+        select shop_id, buyer_key from {{ ref(table) }} where staged_at > {{ last_built }}
+        {{ 'union' if not loop.last }}
+        {%- endfor %}
+    )
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The delete key of a base row: its trimmed id, with '' for a missing one. -#}

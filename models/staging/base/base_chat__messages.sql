@@ -34,7 +34,7 @@ with
 source as (
     select {{ raw_columns | join(', ') }}, delivery_file
     from {{ source('chat', 'chat_messages') }}
-    where {{ is_unstaged_delivery('chat_messages') }}
+    where {{ is_unstaged_delivery('chat_messages', 'message_id') }}
 ),
 
 message_kinds as (

@@ -26,7 +26,7 @@ with
 source as (
     select {{ raw_columns | join(', ') }}, delivery_file
     from {{ source('chat', 'session_ratings') }}
-    where {{ is_unstaged_delivery('session_ratings') }}
+    where {{ is_unstaged_delivery('session_ratings', 'rating_id') }}
 ),
 
 shops as (

@@ -29,7 +29,7 @@ with
 source as (
     select {{ raw_columns | join(', ') }}, delivery_file
     from {{ source('chat', 'chat_session_events') }}
-    where {{ is_unstaged_delivery('chat_session_events') }}
+    where {{ is_unstaged_delivery('chat_session_events', 'event_id') }}
 ),
 
 event_types as (
