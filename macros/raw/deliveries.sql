@@ -379,3 +379,21 @@ rows_staged as (
         {%- endif %}
 )
 {%- endmacro %}
+
+{#- The delivery files of `table` that an earlier run checked and staged (in the ledger)
+    and that have the same size and modification time now: registration reads only
+    their header, not their lines again (their malformed lines are kept in their own
+    table). Any other file gets every check. -#}
+{% macro unchanged_delivery_files(table, raw_dir) %}
+    {% if not lineage_table_exists('raw_deliveries') %}{{ return([]) }}{% endif %}
+    {% set quoted_dir = raw_dir | replace("'", "''") %}
+    {% set found = run_query(
+        "select ledger.delivery_file from " ~ lineage_relation('raw_deliveries') ~ " as ledger "
+        ~ "inner join read_blob('" ~ quoted_dir ~ "/" ~ table ~ "/*') as files "
+        ~ "on ledger.delivery_file = parse_filename(files.filename) and ledger.file_size = files.size "
+        ~ "and ledger.modified_at = cast(files.last_modified as varchar) "
+        ~ "inner join information_schema.tables as kept on kept.table_catalog = '" ~ target.database ~ "' "
+        ~ "and kept.table_schema = 'raw' and kept.table_name = '" ~ table ~ "__malformed_lines/' || ledger.delivery_file "
+        ~ "where ledger.source_table = '" ~ table ~ "'") %}
+    {{ return(found.columns[0].values() | list) }}
+{% endmacro %}

@@ -42,9 +42,10 @@
     {% do run_query("create schema if not exists " ~ target.database ~ ".raw") %}
     {% for table in var('raw_contract') %}
         {% set delivered = raw_table_files(table, raw_dir) %}
+        {% set unchanged = unchanged_delivery_files(table, raw_dir) if delivered.folder else [] %}
         {% set selects = [] %}
         {% for file in delivered.files %}
-            {% do selects.append(raw_file_select(table, file, delivered.folder, encoding)) %}
+            {% do selects.append(raw_file_select(table, file, delivered.folder, encoding, file.split('/')[-1] in unchanged)) %}
         {% endfor %}
         {% do run_query("create or replace view " ~ target.database ~ ".raw." ~ table ~ " as " ~ selects | join(' union all ')) %}
     {% endfor %}
@@ -54,10 +55,11 @@
 {#-
   The select of one export file as the columns of the contract (text), malformed_line and
   delivery_file (its name inside the table's folder, or the file's name for the
-  single-file form), after the checks of the file as a whole. The malformed lines of a
+  single-file form), after the checks of the file as a whole (`checked`: a delivery an
+  earlier run checked, unchanged since, is not read again). The malformed lines of a
   delivery file are kept in a table of their own, named after the file.
 -#}
-{% macro raw_file_select(table, file, folder, encoding) %}
+{% macro raw_file_select(table, file, folder, encoding, checked=false) %}
     {% set quoted_file = file | replace("'", "''") %}
     {% set file_name = file.split('/')[-1] %}
     {% set delivery = "cast('" ~ file_name | replace("'", "''") ~ "' as varchar) as delivery_file" %}
@@ -66,7 +68,7 @@
     {% if file.endswith('.parquet') %}
         {% set reader = "read_parquet('" ~ quoted_file ~ "')" %}
     {% else %}
-        {% set reader = csv_reader(file, table, encoding, malformed) %}
+        {% set reader = csv_reader(file, table, encoding, malformed, checked) %}
     {% endif %}
     {% set described = run_query("describe select * from " ~ reader) %}
     {% set present = {} %}
@@ -127,7 +129,7 @@
   stops the run whatever validate_raw_csv says (D45); otherwise malformed lines are
   kept as rows for staging to quarantine (S9) rather than silently skipped.
 -#}
-{% macro csv_reader(file, table, encoding='utf-8', malformed=none) %}
+{% macro csv_reader(file, table, encoding='utf-8', malformed=none, checked=false) %}
     {% set quoted_file = file | replace("'", "''") %}
     {% set dialect = var('raw_csv_dialect') ~ ", encoding = '" ~ encoding ~ "'" %}
     {# every physical line as one text value: only bytes that are not valid text in the
@@ -135,11 +137,12 @@
     {% set lines = "read_csv('" ~ quoted_file ~ "', header = false, auto_detect = false, "
         ~ "columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', encoding = '"
         ~ encoding ~ "', strict_mode = false" %}
-    {% set wrong = wrong_encoding_message(file, encoding) %}
+    {% set wrong = '' if checked else wrong_encoding_message(file, encoding) %}
     {% if wrong %}{{ exceptions.raise_compiler_error(wrong) }}{% endif %}
     {# a file with bytes that are not text in the encoding is read wrongly as a whole, not
        row by row: it stops the run even with validate_raw_csv off (D45) #}
     {% set undecodable = table ~ "__undecodable" %}
+    {% if not checked %}
     {% do run_query("drop table if exists " ~ undecodable ~ "; drop table if exists " ~ undecodable ~ "_scan") %}
     {% do run_query("select count(line) from " ~ lines ~ ", ignore_errors = true, store_rejects = true, "
         ~ "rejects_table = '" ~ undecodable ~ "', rejects_scan = '" ~ undecodable ~ "_scan')") %}
@@ -149,6 +152,7 @@
     {% do run_query("drop table " ~ undecodable ~ "; drop table " ~ undecodable ~ "_scan") %}
     {% if first_bad.rows | length > 0 %}
         {{ exceptions.raise_compiler_error(undecodable_file_message(file, encoding, first_bad.rows[0][0], first_bad.rows[0][1])) }}
+    {% endif %}
     {% endif %}
     {# the header is the file's first line by construction: one thread reads the file
        from its start (parallel = false), so the first row out is line 1 whatever
@@ -164,10 +168,15 @@
         {% do columns.append("'" ~ name | trim | trim('"') | replace("'", "''") ~ "': 'VARCHAR'") %}
         {% do names.append(name | trim | trim('"')) %}
     {% endfor %}
-    {% set mixed = mixed_record_ends_message(file, table, names, columns, encoding) %}
+    {% set mixed = '' if checked else mixed_record_ends_message(file, table, names, columns, encoding) %}
     {% if mixed %}{{ exceptions.raise_compiler_error(mixed) }}{% endif %}
     {% set reader = "read_csv('" ~ quoted_file ~ "', header = true, auto_detect = false, columns = {"
         ~ columns | join(', ') ~ "}, " ~ dialect ~ ", strict_mode = true" %}
+    {% if var('validate_raw_csv', true) and checked %}
+        {# a delivery checked by an earlier run, unchanged since: its malformed lines are
+           still in their table (D51) #}
+        {{ return(reader ~ ", ignore_errors = true)") }}
+    {% endif %}
     {% if var('validate_raw_csv', true) %}
         {# one read of every line that keeps the malformed ones (unbalanced quote, more
            fields than the header) in raw.<table>__malformed_lines with their line number
