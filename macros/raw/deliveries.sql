@@ -251,14 +251,42 @@ collapsed as (
     {% set problems = [] %}
     {% set ledger = run_query("select source_table, delivery_file, file_size, modified_at, fingerprint from "
         ~ lineage_relation('raw_deliveries') ~ " where file_size is not null order by source_table, delivery_file") %}
+    {#- two queries whatever the number of files: their sizes and times per table folder
+        (no file is read), then the fingerprints of the ledger's files still there -#}
+    {% set folders = [] %}
+    {% for table in ledger.columns[0].values() | unique %}
+        {% do folders.append("select '" ~ table ~ "' as source_table, parse_filename(filename) as delivery_file, size, "
+            ~ "cast(last_modified as varchar) as modified_at from read_blob('" ~ absolute_raw_data_dir() | replace("'", "''")
+            ~ "/" ~ table ~ "/*')") %}
+    {% endfor %}
+    {% set present = {} %}
+    {% if folders %}
+        {% for row in run_query(folders | join(' union all ')).rows %}
+            {% do present.update({row[0] ~ '/' ~ row[1]: row}) %}
+        {% endfor %}
+    {% endif %}
+    {% set fingerprints = [] %}
+    {% for row in ledger.rows if (row[0] ~ '/' ~ row[1]) in present %}
+        {% do fingerprints.append("select '" ~ row[0] ~ "/" ~ row[1] | replace("'", "''") ~ "' as file_key, ("
+            ~ delivery_fingerprint_sql(absolute_raw_data_dir() ~ '/' ~ row[0] ~ '/' ~ row[1]) ~ ") as fingerprint") %}
+    {% endfor %}
+    {% set now_fingerprints = {} %}
+    {% if fingerprints %}
+        {% for row in run_query(fingerprints | join(' union all ')).rows %}
+            {% do now_fingerprints.update({row[0]: row[1]}) %}
+        {% endfor %}
+    {% endif %}
     {% for row in ledger.rows %}
-        {% set path = absolute_raw_data_dir() ~ '/' ~ row[0] ~ '/' ~ row[1] %}
-        {% set now = delivery_file_stats(path) %}
-        {% if now is none %}
+        {% set key = row[0] ~ '/' ~ row[1] %}
+        {% set path = absolute_raw_data_dir() ~ '/' ~ key %}
+        {% if key not in present %}
             {% do problems.append(path ~ " has vanished") %}
-        {% elif now.size != row[2] or now.modified != row[3] or now.fingerprint != row[4] %}
-            {% do problems.append(path ~ " has changed (" ~ (("size " ~ row[2] ~ " then, " ~ now.size ~ " now") if now.size != row[2]
-                else ("modified " ~ row[3] ~ " then, " ~ now.modified ~ " now") if now.modified != row[3] else "other first bytes") ~ ")") %}
+        {% else %}
+            {% set now = {'size': present[key][2], 'modified': present[key][3], 'fingerprint': now_fingerprints[key]} %}
+            {% if now.size != row[2] or now.modified != row[3] or now.fingerprint != row[4] %}
+                {% do problems.append(path ~ " has changed (" ~ (("size " ~ row[2] ~ " then, " ~ now.size ~ " now") if now.size != row[2]
+                    else ("modified " ~ row[3] ~ " then, " ~ now.modified ~ " now") if now.modified != row[3] else "other first bytes") ~ ")") %}
+            {% endif %}
         {% endif %}
     {% endfor %}
     {% if problems %}
@@ -273,21 +301,26 @@ collapsed as (
 {% endmacro %}
 
 {#- Size, modification time and a fingerprint of one delivery file, without reading it
-    whole (none when it is gone): the first lines of a CSV file, the footer (row groups,
-    sizes, statistics) of a Parquet file. -#}
+    whole (none when it is gone). -#}
 {% macro delivery_file_stats(path) %}
     {% set quoted = path | replace("'", "''") %}
     {% if run_query("select count(*) from glob('" ~ quoted ~ "')").columns[0].values()[0] == 0 %}{{ return(none) }}{% endif %}
-    {% set found = run_query("select size, cast(last_modified as varchar) from read_blob('" ~ quoted ~ "')") %}
+    {% set found = run_query("select size, cast(last_modified as varchar), (" ~ delivery_fingerprint_sql(path) ~ ") from read_blob('" ~ quoted ~ "')") %}
+    {{ return({'size': found.rows[0][0], 'modified': found.rows[0][1], 'fingerprint': found.rows[0][2]}) }}
+{% endmacro %}
+
+{#- A query of a delivery file's fingerprint, read without reading the file whole: the
+    md5 of a CSV file's first 20 lines, of a Parquet file's footer (row groups, sizes,
+    statistics). -#}
+{% macro delivery_fingerprint_sql(path) %}
+    {% set quoted = path | replace("'", "''") %}
     {% if path.endswith('.parquet') %}
-        {% set fingerprint_sql = "select md5(string_agg(concat_ws('|', row_group_id, column_id, num_values, total_compressed_size, "
-            ~ "stats_min_value, stats_max_value), ';' order by row_group_id, column_id)) from parquet_metadata('" ~ quoted ~ "')" %}
-    {% else %}
-        {% set fingerprint_sql = "select md5(string_agg(line, chr(10))) from (select line from read_csv('" ~ quoted
-            ~ "', header = false, auto_detect = false, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', "
-            ~ "strict_mode = false, parallel = false, ignore_errors = true) limit 20)" %}
+        {{ return("select md5(string_agg(concat_ws('|', row_group_id, column_id, num_values, total_compressed_size, "
+            ~ "stats_min_value, stats_max_value), ';' order by row_group_id, column_id)) from parquet_metadata('" ~ quoted ~ "')") }}
     {% endif %}
-    {{ return({'size': found.rows[0][0], 'modified': found.rows[0][1], 'fingerprint': run_query(fingerprint_sql).columns[0].values()[0]}) }}
+    {{ return("select md5(string_agg(line, chr(10))) from (select line from read_csv('" ~ quoted
+        ~ "', header = false, auto_detect = false, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', "
+        ~ "strict_mode = false, parallel = false, ignore_errors = true) limit 20)") }}
 {% endmacro %}
 
 {#-
