@@ -109,8 +109,11 @@ def incremental_models(workdir: Path) -> list[str]:
     return manifest_models(workdir, materialized="incremental")
 
 
-def marts_fingerprint(workdir: Path, schema: str = "marts", like: str = "%") -> dict[str, tuple[object, ...]]:
-    """Row count and a hash of the sorted row hashes of every table of `schema`."""
+def marts_fingerprint(
+    workdir: Path, schema: str = "marts", like: str = "%", ignore: tuple[str, ...] = ("staged_at",)
+) -> dict[str, tuple[object, ...]]:
+    """Row count and a hash of the sorted row hashes of every table of `schema`, without the
+    columns `ignore` (staged_at: when a run staged the row, D50)."""
     tables = [
         row[0]
         for row in query(
@@ -121,7 +124,11 @@ def marts_fingerprint(workdir: Path, schema: str = "marts", like: str = "%") -> 
     ]
     fingerprint = {}
     for table in tables:
-        columns = [row[0] for row in query(workdir, f"select column_name from information_schema.columns where table_schema = '{schema}' and table_name = '{table}' order by ordinal_position")]
+        columns = [
+            row[0]
+            for row in query(workdir, f"select column_name from information_schema.columns where table_schema = '{schema}' and table_name = '{table}' order by ordinal_position")
+            if row[0] not in ignore
+        ]
         row_hashes = f"select md5(cast(row({', '.join(columns)}) as varchar)) as h from {schema}.{table}"
         fingerprint[table] = query(workdir, f"select count(*), md5(string_agg(h, ',' order by h)) from ({row_hashes})")[0]
     return fingerprint

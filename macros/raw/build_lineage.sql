@@ -173,19 +173,23 @@
     {{ return('md5') }}
 {% endmacro %}
 
-{#- The day before which the next incremental run re-checks no row of `table` (D19's
-    cutoff day: the latest clean time of its base model less the lookback, less a day);
-    '' (nothing settled) when there is no such model or row. Shop vacation events have no
-    base model: the messages' day. -#}
+{#- The day before which the rows of `table` must not change (the single-file form: the
+    latest clean time of its base model less the lookback, less a day); '' (nothing
+    settled) when there is no such model or row, or the table is delivered as a folder
+    (D49). Shop vacation events have no incremental base model: the messages' day. -#}
 {% macro lineage_settled_before(table) %}
-    {% set base = {'chat_messages': ('base_chat__messages', 'sent_at'),
-                   'chat_session_events': ('base_chat__session_events', 'occurred_at'),
-                   'session_ratings': ('base_chat__ratings', 'rated_at')}.get(table.name, ('base_chat__messages', 'sent_at')) %}
+    {% set base = {'chat_messages': ('base_chat__messages', 'sent_at', 'chat_messages'),
+                   'chat_session_events': ('base_chat__session_events', 'occurred_at', 'chat_session_events'),
+                   'session_ratings': ('base_chat__ratings', 'rated_at', 'session_ratings')}.get(table.name, ('base_chat__messages', 'sent_at', 'chat_messages')) %}
     {% set relation = adapter.get_relation(database=target.database, schema='staging', identifier=base[0]) %}
     {% if relation is none %}{{ return("''") }}{% endif %}
     {% set cutoff = add_seconds('max(' ~ base[1] ~ ')', '-' ~ incremental_lookback_seconds()) %}
-    {{ return("coalesce((select cast(" ~ add_days('cast(' ~ cutoff ~ ' as date)', -1) ~ " as " ~ dbt.type_string()
-        ~ ") from " ~ relation ~ " where quarantine_reason is null), '')") }}
+    {#- delivered as a folder: a later delivery may carry rows of any day, and the ledger
+        (meta.raw_deliveries, D51) stops a run on a delivery that changed -#}
+    {% set forms = raw_file_forms(base[2]) %}
+    {{ return("case when exists (select 1 from " ~ relation ~ " where delivery_file not in ('" ~ forms | join("', '")
+        ~ "')) then '' else coalesce((select cast(" ~ add_days('cast(' ~ cutoff ~ ' as date)', -1) ~ " as " ~ dbt.type_string()
+        ~ ") from " ~ relation ~ " where quarantine_reason is null), '') end") }}
 {% endmacro %}
 
 {#- Why the recorded history and this run's differ, one sentence each; empty when they

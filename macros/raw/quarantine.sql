@@ -98,14 +98,16 @@ collapsed as (
 {%- endmacro %}
 
 {#- Each raw table's checked base model, id column and timestamp column (null for the
-    reference tables): the one list stg_chat__quarantine and rpt_data_quality read. -#}
+    reference tables), and whether it is staged by delivery (its rows carry
+    is_first_delivery and staged_at): the one list stg_chat__quarantine and
+    rpt_data_quality read. -#}
 {% macro checked_tables() -%}
     {{ return([
         {'table': 'shops', 'model': 'base_chat__shops', 'id': 'shop_id', 'at': 'cast(null as timestamp)'},
         {'table': 'agents', 'model': 'base_chat__agents', 'id': 'agent_id', 'at': 'cast(null as timestamp)'},
-        {'table': 'chat_messages', 'model': 'base_chat__messages', 'id': 'message_id', 'at': 'sent_at'},
-        {'table': 'chat_session_events', 'model': 'base_chat__session_events', 'id': 'event_id', 'at': 'occurred_at'},
-        {'table': 'session_ratings', 'model': 'base_chat__ratings', 'id': 'rating_id', 'at': 'rated_at'},
+        {'table': 'chat_messages', 'model': 'base_chat__messages', 'delivered': true, 'id': 'message_id', 'at': 'sent_at'},
+        {'table': 'chat_session_events', 'model': 'base_chat__session_events', 'delivered': true, 'id': 'event_id', 'at': 'occurred_at'},
+        {'table': 'session_ratings', 'model': 'base_chat__ratings', 'delivered': true, 'id': 'rating_id', 'at': 'rated_at'},
         {'table': 'shop_vacation_events', 'model': 'base_chat__vacation_events', 'id': 'event_id', 'at': 'occurred_at'},
     ]) }}
 {%- endmacro %}

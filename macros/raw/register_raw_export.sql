@@ -34,68 +34,74 @@
         {{ exceptions.raise_compiler_error("raw_data_dir is empty: set it to the folder of your export, e.g. --vars '{raw_data_dir: /path/to/export}'") }}
     {% endif %}
     {% set quoted_dir = raw_dir | replace("'", "''") %}
-    {% set dir_probe = run_query("select count(*) from glob('" ~ quoted_dir ~ "/*')") %}
+    {% set dir_probe = run_query("select (select count(*) from glob('" ~ quoted_dir ~ "/*')) + (select count(*) from glob('" ~ quoted_dir ~ "/*/*'))") %}
     {% if dir_probe.columns[0].values()[0] == 0 %}
         {{ exceptions.raise_compiler_error("raw_data_dir '" ~ raw_dir ~ "' is not a folder with files in it (paths are relative to the project root). Point it at the folder of your export: dbt build --vars '{raw_data_dir: /path/to/export}'") }}
     {% endif %}
     {% set encoding = raw_csv_encoding() %}
     {% do run_query("create schema if not exists " ~ target.database ~ ".raw") %}
     {% for table in var('raw_contract') %}
-        {% set forms = raw_file_forms(table) %}
-        {% set found = run_query(
-            "select file from glob('" ~ quoted_dir ~ "/" ~ forms[0] ~ "') union all "
-            ~ "select file from glob('" ~ quoted_dir ~ "/" ~ forms[1] ~ "') union all "
-            ~ "select file from glob('" ~ quoted_dir ~ "/" ~ forms[2] ~ "') order by file"
-        ).columns[0].values() %}
-        {% if found | length == 0 %}
-            {{ exceptions.raise_compiler_error("raw table '" ~ table ~ "' is missing: expected " ~ raw_dir ~ "/" ~ forms | join(', ' ~ raw_dir ~ '/') ~ " (one of them). Every export must hold all six tables of the raw contract (docs: shared/spec/raw-contract.md); a table with no rows is a file with just the header row.") }}
-        {% endif %}
-        {% if found | length > 1 %}
-            {# D33: two forms of one table may be two different deliveries; reading either
-               silently could build on the stale one #}
-            {{ exceptions.raise_compiler_error("raw table '" ~ table ~ "' has " ~ found | length ~ " files: " ~ found | join(', ') ~ ". Keep exactly one of them in the export folder (move or delete the others), so the build cannot read a stale copy.") }}
-        {% endif %}
-        {% set file = found[0] %}
-        {% set quoted_file = file | replace("'", "''") %}
-        {% if file.endswith('.parquet') %}
-            {% set reader = "read_parquet('" ~ quoted_file ~ "')" %}
-        {% else %}
-            {% set reader = csv_reader(file, table, encoding) %}
-        {% endif %}
-        {% set described = run_query("describe select * from " ~ reader) %}
-        {% set present = {} %}
-        {% for name in described.columns[0].values() %}
-            {% do present.update({name | trim | lower: name}) %}
+        {% set delivered = raw_table_files(table, raw_dir) %}
+        {% set unchanged = unchanged_delivery_files(table, raw_dir) if delivered.folder else [] %}
+        {% set selects = [] %}
+        {% for file in delivered.files %}
+            {% do selects.append(raw_file_select(table, file, delivered.folder, encoding, file.split('/')[-1] in unchanged)) %}
         {% endfor %}
-        {% set select_list = [] %}
-        {% set required = contract_columns(table, required_only=true) %}
-        {% for wanted in contract_columns(table) %}
-            {% if wanted in present %}
-                {% do select_list.append('cast("' ~ present[wanted] | replace('"', '""') ~ '" as varchar) as ' ~ wanted) %}
-            {% elif wanted in required %}
-                {% set hint = '' %}
-                {% if not file.endswith('.parquet') and (present.keys() | list | select('in', contract_columns(table)) | list | length) == 0 %}
-                    {% set hint = " No column of the contract is there: if the names above look garbled, the file is not " ~ encoding ~ " text; set var raw_csv_encoding to its encoding (" ~ var('raw_csv_encodings') | join(', ') ~ ") or convert it to UTF-8 (docs/bad-input.md)." %}
-                {% endif %}
-                {{ exceptions.raise_compiler_error("column '" ~ wanted ~ "' is missing from " ~ file ~ " (it has: " ~ (present.keys() | list | join(', ')) ~ "). It is required by the raw contract; add it to the export, with empty values if unknown." ~ hint) }}
-            {% else %}
-                {% do select_list.append('cast(null as varchar) as ' ~ wanted) %}
-            {% endif %}
-        {% endfor %}
-        {% set view_sql = "select " ~ select_list | join(', ') ~ ", cast(null as varchar) as malformed_line from " ~ reader %}
-        {% if not file.endswith('.parquet') and var('validate_raw_csv', true) %}
-            {# the lines the strict read rejected come back as rows of their own, so
-               staging quarantines them (reason malformed_line) and nothing is lost #}
-            {% set null_columns = [] %}
-            {% for wanted in contract_columns(table) %}
-                {% do null_columns.append('cast(null as varchar) as ' ~ wanted) %}
-            {% endfor %}
-            {% set view_sql = view_sql ~ " union all select " ~ null_columns | join(', ')
-                ~ ", csv_line as malformed_line from " ~ target.database ~ ".raw." ~ table ~ "__malformed_lines" %}
-        {% endif %}
-        {% do run_query("create or replace view " ~ target.database ~ ".raw." ~ table ~ " as " ~ view_sql) %}
+        {% do run_query("create or replace view " ~ target.database ~ ".raw." ~ table ~ " as " ~ selects | join(' union all ')) %}
     {% endfor %}
     {{ return('') }}
+{% endmacro %}
+
+{#-
+  The select of one export file as the columns of the contract (text), malformed_line and
+  delivery_file (its name inside the table's folder, or the file's name for the
+  single-file form), after the checks of the file as a whole (`checked`: a delivery an
+  earlier run checked, unchanged since, is not read again). The malformed lines of a
+  delivery file are kept in a table of their own, named after the file.
+-#}
+{% macro raw_file_select(table, file, folder, encoding, checked=false) %}
+    {% set quoted_file = file | replace("'", "''") %}
+    {% set file_name = file.split('/')[-1] %}
+    {% set delivery = "cast('" ~ file_name | replace("'", "''") ~ "' as varchar) as delivery_file" %}
+    {% set malformed = api.Relation.create(database=target.database, schema='raw',
+        identifier=(table ~ '__malformed_lines' ~ ('/' ~ file_name if folder else ''))) %}
+    {% if file.endswith('.parquet') %}
+        {% set reader = "read_parquet('" ~ quoted_file ~ "')" %}
+    {% else %}
+        {% set reader = csv_reader(file, table, encoding, malformed, checked) %}
+    {% endif %}
+    {% set described = run_query("describe select * from " ~ reader) %}
+    {% set present = {} %}
+    {% for name in described.columns[0].values() %}
+        {% do present.update({name | trim | lower: name}) %}
+    {% endfor %}
+    {% set select_list = [] %}
+    {% set required = contract_columns(table, required_only=true) %}
+    {% for wanted in contract_columns(table) %}
+        {% if wanted in present %}
+            {% do select_list.append('cast("' ~ present[wanted] | replace('"', '""') ~ '" as varchar) as ' ~ wanted) %}
+        {% elif wanted in required %}
+            {% set hint = '' %}
+            {% if not file.endswith('.parquet') and (present.keys() | list | select('in', contract_columns(table)) | list | length) == 0 %}
+                {% set hint = " No column of the contract is there: if the names above look garbled, the file is not " ~ encoding ~ " text; set var raw_csv_encoding to its encoding (" ~ var('raw_csv_encodings') | join(', ') ~ ") or convert it to UTF-8 (docs/bad-input.md)." %}
+            {% endif %}
+            {{ exceptions.raise_compiler_error("column '" ~ wanted ~ "' is missing from " ~ file ~ " (it has: " ~ (present.keys() | list | join(', ')) ~ "). It is required by the raw contract; add it to the export, with empty values if unknown." ~ hint) }}
+        {% else %}
+            {% do select_list.append('cast(null as varchar) as ' ~ wanted) %}
+        {% endif %}
+    {% endfor %}
+    {% set file_sql = "select " ~ select_list | join(', ') ~ ", cast(null as varchar) as malformed_line, " ~ delivery ~ " from " ~ reader %}
+    {% if not file.endswith('.parquet') and var('validate_raw_csv', true) %}
+        {# the lines the strict read rejected come back as rows of their own, so
+           staging quarantines them (reason malformed_line) and nothing is lost #}
+        {% set null_columns = [] %}
+        {% for wanted in contract_columns(table) %}
+            {% do null_columns.append('cast(null as varchar) as ' ~ wanted) %}
+        {% endfor %}
+        {% set file_sql = file_sql ~ " union all select " ~ null_columns | join(', ')
+            ~ ", csv_line as malformed_line, " ~ delivery ~ " from " ~ malformed %}
+    {% endif %}
+    {{ return(file_sql) }}
 {% endmacro %}
 
 {#- The file names a raw table may have in an export folder, in the order they are named. -#}
@@ -123,7 +129,7 @@
   stops the run whatever validate_raw_csv says (D45); otherwise malformed lines are
   kept as rows for staging to quarantine (S9) rather than silently skipped.
 -#}
-{% macro csv_reader(file, table, encoding='utf-8') %}
+{% macro csv_reader(file, table, encoding='utf-8', malformed=none, checked=false) %}
     {% set quoted_file = file | replace("'", "''") %}
     {% set dialect = var('raw_csv_dialect') ~ ", encoding = '" ~ encoding ~ "'" %}
     {# every physical line as one text value: only bytes that are not valid text in the
@@ -131,11 +137,12 @@
     {% set lines = "read_csv('" ~ quoted_file ~ "', header = false, auto_detect = false, "
         ~ "columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', encoding = '"
         ~ encoding ~ "', strict_mode = false" %}
-    {% set wrong = wrong_encoding_message(file, encoding) %}
+    {% set wrong = '' if checked else wrong_encoding_message(file, encoding) %}
     {% if wrong %}{{ exceptions.raise_compiler_error(wrong) }}{% endif %}
     {# a file with bytes that are not text in the encoding is read wrongly as a whole, not
        row by row: it stops the run even with validate_raw_csv off (D45) #}
     {% set undecodable = table ~ "__undecodable" %}
+    {% if not checked %}
     {% do run_query("drop table if exists " ~ undecodable ~ "; drop table if exists " ~ undecodable ~ "_scan") %}
     {% do run_query("select count(line) from " ~ lines ~ ", ignore_errors = true, store_rejects = true, "
         ~ "rejects_table = '" ~ undecodable ~ "', rejects_scan = '" ~ undecodable ~ "_scan')") %}
@@ -145,6 +152,7 @@
     {% do run_query("drop table " ~ undecodable ~ "; drop table " ~ undecodable ~ "_scan") %}
     {% if first_bad.rows | length > 0 %}
         {{ exceptions.raise_compiler_error(undecodable_file_message(file, encoding, first_bad.rows[0][0], first_bad.rows[0][1])) }}
+    {% endif %}
     {% endif %}
     {# the header is the file's first line by construction: one thread reads the file
        from its start (parallel = false), so the first row out is line 1 whatever
@@ -160,10 +168,15 @@
         {% do columns.append("'" ~ name | trim | trim('"') | replace("'", "''") ~ "': 'VARCHAR'") %}
         {% do names.append(name | trim | trim('"')) %}
     {% endfor %}
-    {% set mixed = mixed_record_ends_message(file, table, names, columns, encoding) %}
+    {% set mixed = '' if checked else mixed_record_ends_message(file, table, names, columns, encoding) %}
     {% if mixed %}{{ exceptions.raise_compiler_error(mixed) }}{% endif %}
     {% set reader = "read_csv('" ~ quoted_file ~ "', header = true, auto_detect = false, columns = {"
         ~ columns | join(', ') ~ "}, " ~ dialect ~ ", strict_mode = true" %}
+    {% if var('validate_raw_csv', true) and checked %}
+        {# a delivery checked by an earlier run, unchanged since: its malformed lines are
+           still in their table (D51) #}
+        {{ return(reader ~ ", ignore_errors = true)") }}
+    {% endif %}
     {% if var('validate_raw_csv', true) %}
         {# one read of every line that keeps the malformed ones (unbalanced quote, more
            fields than the header) in raw.<table>__malformed_lines with their line number
@@ -174,8 +187,9 @@
             ~ "rejects_table = '" ~ rejects ~ "', rejects_scan = '" ~ rejects ~ "_scan')") %}
         {# DuckDB starts the text of a rejected line of a CRLF file after the CR, so it
            begins with the LF: dropped, a line never starts with one #}
+        {% set malformed = malformed or api.Relation.create(database=target.database, schema='raw', identifier=table ~ '__malformed_lines') %}
         {% do run_query(
-            "create or replace table " ~ target.database ~ ".raw." ~ table ~ "__malformed_lines as "
+            "create or replace table " ~ malformed ~ " as "
             ~ "select line as line_number, min(error_type) as error_type, min(error_message) as error_message, "
             ~ "'line ' || line || ': ' || ltrim(any_value(csv_line), chr(10)) as csv_line from " ~ rejects
             ~ " group by line order by line; drop table " ~ rejects ~ "; drop table " ~ rejects ~ "_scan"

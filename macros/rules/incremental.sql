@@ -41,16 +41,22 @@
     )
 {%- endmacro %}
 
-{#- The pairs with anything at or after the cutoff. The models that call this also
-    carry `-- depends_on:` lines for the three staging models, since dbt does not see
-    refs that are rendered only on incremental runs. -#}
+{#- The pairs with a clean message, session event or rating at or after the cutoff (a
+    session still open or awaiting its reply), and the pairs of every row staged or
+    re-judged since the model's own last build (D50): a late row dated before the
+    cutoff, and a clean row that a conflicting later version quarantined. Read from the
+    base models, which hold both; the models that call this carry `-- depends_on:`
+    lines for them, since dbt does not see refs that are rendered only on incremental
+    runs. -#}
 {% macro changed_pairs(time_column) -%}
     {%- set cutoff = incremental_cutoff(time_column) -%}
-    select shop_id, buyer_key from {{ ref('stg_chat__messages') }} where sent_at >= {{ cutoff }}
-    union
-    select shop_id, buyer_key from {{ ref('stg_chat__session_events') }} where occurred_at >= {{ cutoff }}
-    union
-    select shop_id, buyer_key from {{ ref('stg_chat__ratings') }} where rated_at >= {{ cutoff }}
+    {%- set last_built = model_last_built_at() -%}
+    {%- set tables = [('base_chat__messages', 'sent_at'), ('base_chat__session_events', 'occurred_at'), ('base_chat__ratings', 'rated_at')] -%}
+    {%- for table in tables %}
+    select shop_id, buyer_key from {{ ref(table[0]) }}
+    where quarantine_reason is null and is_first_delivery and {{ table[1] }} >= {{ cutoff }} or staged_at > {{ last_built }}
+    {{ 'union' if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}
 
 {#- A condition that holds for the rows of `relation_alias` that belong to a changed
@@ -89,20 +95,28 @@
     {{ config(materialized='table', file_format='parquet') }}
 {%- endmacro %}
 
+{#- The session models: delete+insert on the pair, after a pre-hook that deletes the
+    pairs of the rows staged since the model's last build (D50). A pair whose rows all
+    became quarantined (a conflicting later version) has no row left to insert, so only
+    this delete removes its old rows; the pairs it deletes are recomputed by the run
+    (changed_pairs), and if the run fails, by the next. -#}
 {% macro pair_incremental_config() -%}
     {{ delete_insert_config(['shop_id', 'buyer_key']) }}
+    {{ config(pre_hook="{{ delete_restaged_pairs() }}") }}
 {%- endmacro %}
 
-{#-
-  Incremental staging of the raw tables with a time (messages, session events,
-  ratings): a run re-checks every raw row whose id has a row dated within the lookback
-  (by the text of its timestamp, a day of slack for offsets) or not dated at all, and
-  replaces the base rows of those ids (delete+insert on id_key). The set is closed under
-  the id, so collapsed duplicates and conflicting versions are judged on all rows of an
-  id, exactly as a full build does.
--#}
-{% macro raw_incremental_config() -%}
-    {{ delete_insert_config('id_key') }}
+{#- The pre-hook of pair_incremental_config (nothing on full builds). -#}
+{% macro delete_restaged_pairs() -%}
+    {%- if is_incremental_run() and target.type != 'spark' -%}
+    {%- set last_built = model_last_built_at() -%}
+    delete from {{ this }}
+    where (shop_id, buyer_key) in (
+        {%- for table in ['base_chat__messages', 'base_chat__session_events', 'base_chat__ratings'] %}
+        select shop_id, buyer_key from {{ ref(table) }} where staged_at > {{ last_built }}
+        {{ 'union' if not loop.last }}
+        {%- endfor %}
+    )
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The delete key of a base row: its trimmed id, with '' for a missing one. -#}
@@ -114,50 +128,6 @@
     (what clean_text's trim removes on every engine). -#}
 {% macro is_untidy_raw_id(id_column) -%}
     ({{ id_column }} is null or {{ id_column }} = '' or {{ id_column }} like ' %' or {{ id_column }} like '% ')
-{%- endmacro %}
-
-{#- D19's set of rows to re-check, without trimming every raw id and timestamp of the
-    export (trimming was most of the selection's cost):
-    - recent: raw rows whose timestamp text is on or after the cutoff day, or does not
-      start with a date (missing, spaces in front, another format: re-checked every run),
-      or whose id is untidy;
-    - the re-checked rows are every row whose raw id is an id_key of a recent row, and
-      every untidy row. A tidy raw id equals its id_key, and every untidy row is taken,
-      so this is every row of each recent id_key: the set stays closed under the id.
-    It takes a few more rows than the trimmed test would (rows with spaces around their
-    id or timestamp, every run), never fewer. -#}
-{% macro is_recent_raw_id(source_relation, id_column, timestamp_column) -%}
-    {%- if is_incremental_run() -%}
-    {%- set cutoff = incremental_cutoff(timestamp_column, where='quarantine_reason is null') -%}
-    {%- set cutoff_day = 'cast(' ~ add_days('cast(' ~ cutoff ~ ' as date)', -1) ~ ' as ' ~ dbt.type_string() ~ ')' -%}
-    {%- set recent_ids -%}
-        select {{ id_key(clean_text(id_column)) }}
-        from {{ source_relation }}
-        where {{ timestamp_column }} >= {{ cutoff_day }}
-            or not coalesce({{ is_iso_date_text('left(' ~ timestamp_column ~ ', 10)') }}, false)
-            or {{ is_untidy_raw_id(id_column) }}
-    {%- endset -%}
-    {{ return(adapter.dispatch('recent_raw_id_test', 'service_analytics')(id_column, recent_ids)) }}
-    {%- else -%}
-    true
-    {%- endif -%}
-{%- endmacro %}
-
-{% macro default__recent_raw_id_test(id_column, recent_ids) -%}
-    ({{ is_untidy_raw_id(id_column) }} or {{ id_column }} in (
-        {{ recent_ids }}
-    ))
-{%- endmacro %}
-
-{#- PostgreSQL hashes an IN under an OR only when the ids fit in work_mem, and otherwise
-    searches the whole list for every raw row. As one IN, with every untidy row mapped
-    to '' (which the list holds), it becomes a hash semi-join. -#}
-{% macro postgres__recent_raw_id_test(id_column, recent_ids) -%}
-    (case when {{ is_untidy_raw_id(id_column) }} then '' else {{ id_column }} end) in (
-        {{ recent_ids }}
-        union all
-        select ''
-    )
 {%- endmacro %}
 
 {#-

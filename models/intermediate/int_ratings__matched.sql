@@ -6,7 +6,7 @@
   with reason rating_without_session and kept here, not dropped (S9).
 -#}
 {{ pair_incremental_config() }}
--- depends_on: {{ ref('stg_chat__messages') }}, {{ ref('stg_chat__session_events') }}, {{ ref('stg_chat__ratings') }}
+-- depends_on: {{ ref('base_chat__messages') }}, {{ ref('base_chat__session_events') }}, {{ ref('base_chat__ratings') }}
 with
 
 ratings as (

@@ -4,7 +4,7 @@
   counted rating (S7).
 -#}
 {{ pair_incremental_config() }}
--- depends_on: {{ ref('stg_chat__messages') }}, {{ ref('stg_chat__session_events') }}, {{ ref('stg_chat__ratings') }}
+-- depends_on: {{ ref('base_chat__messages') }}, {{ ref('base_chat__session_events') }}, {{ ref('base_chat__ratings') }}
 with
 
 sessions as (

@@ -11,7 +11,7 @@
   session's last message plus the timeout (checked in int_sessions__aggregated).
 -#}
 {{ pair_incremental_config() }}
--- depends_on: {{ ref('stg_chat__messages') }}, {{ ref('stg_chat__session_events') }}, {{ ref('stg_chat__ratings') }}
+-- depends_on: {{ ref('base_chat__messages') }}, {{ ref('base_chat__session_events') }}, {{ ref('base_chat__ratings') }}
 with
 
 timeline as (

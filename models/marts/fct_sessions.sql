@@ -1,6 +1,6 @@
 {#- One row per session (marts-contract.md), every outcome of S2 to S7; no raw buyer id. -#}
 {{ pair_incremental_config() }}
--- depends_on: {{ ref('stg_chat__messages') }}, {{ ref('stg_chat__session_events') }}, {{ ref('stg_chat__ratings') }}
+-- depends_on: {{ ref('base_chat__messages') }}, {{ ref('base_chat__session_events') }}, {{ ref('base_chat__ratings') }}
 with
 
 outcomes as (

@@ -16,6 +16,7 @@ checked_rows as (
             cast({{ table.at }} as date) as date_day,
             coalesce(quarantine_reason, 'clean') as reason,
             quarantine_reason is not null as is_quarantined,
+            {{ 'is_first_delivery' if table.delivered else 'true' }} as is_kept_copy,
             raw_rows,
             collapsed_rows
         from {{ ref(table.model) }}
@@ -41,8 +42,8 @@ by_reason as (
         date_day,
         reason,
         {{ sum_as_bigint('raw_rows') }} as raw_rows,
-        count(case when not is_quarantined then 1 end) as clean_rows,
-        count(case when is_quarantined then 1 end) as quarantined_rows,
+        count(case when is_kept_copy and not is_quarantined then 1 end) as clean_rows,
+        count(case when is_kept_copy and is_quarantined then 1 end) as quarantined_rows,
         {{ sum_as_bigint('collapsed_rows') }} as collapsed_rows
     from checked_rows
     group by source_table, date_day, reason

@@ -15,9 +15,10 @@ clean as (
         is_smart_answer,
         is_manual_reply,
         sent_at,
-        content
+        content,
+        staged_at
     from {{ ref('base_chat__messages') }}
-    where quarantine_reason is null
+    where quarantine_reason is null and is_first_delivery
 )
 
 select
@@ -33,5 +34,6 @@ select
     is_smart_answer,
     is_manual_reply,
     sent_at,
-    content
+    content,
+    staged_at
 from clean

@@ -12,9 +12,10 @@ with
             {{ table.at }} as record_at,
             quarantine_reason,
             quarantine_detail,
-            raw_record
+            raw_record,
+            {{ 'staged_at' if table.delivered else 'cast(null as timestamp)' }} as staged_at
         from {{ ref(table.model) }}
-        where quarantine_reason is not null
+        where quarantine_reason is not null{{ ' and is_first_delivery' if table.delivered }}
     ),
 {% endfor %}
 
@@ -27,7 +28,8 @@ unioned as (
             record_at,
             quarantine_reason,
             quarantine_detail,
-            raw_record
+            raw_record,
+            staged_at
         from {{ table.table }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -43,5 +45,6 @@ select
     record_at,
     quarantine_reason,
     quarantine_detail,
-    raw_record
+    raw_record,
+    staged_at
 from unioned

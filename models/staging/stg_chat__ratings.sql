@@ -7,9 +7,10 @@ clean as (
         shop_id,
         buyer_key,
         stars,
-        rated_at
+        rated_at,
+        staged_at
     from {{ ref('base_chat__ratings') }}
-    where quarantine_reason is null
+    where quarantine_reason is null and is_first_delivery
 )
 
 select
@@ -17,5 +18,6 @@ select
     shop_id,
     buyer_key,
     stars,
-    rated_at
+    rated_at,
+    staged_at
 from clean

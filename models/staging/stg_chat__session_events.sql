@@ -10,9 +10,10 @@ clean as (
         agent_id,
         occurred_at,
         tie_rank,
-        is_close
+        is_close,
+        staged_at
     from {{ ref('base_chat__session_events') }}
-    where quarantine_reason is null
+    where quarantine_reason is null and is_first_delivery
 )
 
 select
@@ -23,5 +24,6 @@ select
     agent_id,
     occurred_at,
     tie_rank,
-    is_close
+    is_close,
+    staged_at
 from clean

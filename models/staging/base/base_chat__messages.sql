@@ -1,14 +1,40 @@
 {#- S1, S9: every distinct raw message, typed, classified, with its quarantine reason. -#}
-{{ raw_incremental_config() }}
+{{ delivery_incremental_config() }}
 {%- set raw_columns = contract_columns('chat_messages') + ['malformed_line'] -%}
 {%- set required = contract_columns('chat_messages', required_only=true) -%}
+{#- the output columns, also those of the stored rows a run re-judges -#}
+{%- set stored_columns = [
+    'id_key',
+    'message_id',
+    'shop_id',
+    'buyer_id',
+    'buyer_key',
+    'sender_role',
+    'agent_id',
+    'message_type',
+    'message_kind',
+    'sender_tie_rank',
+    'is_buyer_message',
+    'is_smart_answer',
+    'is_manual_reply',
+    'sent_at',
+    'content',
+    'raw_rows',
+    'collapsed_rows',
+    'quarantine_reason',
+    'quarantine_detail',
+    'raw_record',
+    'delivery_file',
+    'is_first_delivery',
+    'staged_at',
+] -%}
 
 with
 
 source as (
-    select {{ raw_columns | join(', ') }}
+    select {{ raw_columns | join(', ') }}, delivery_file
     from {{ source('chat', 'chat_messages') }}
-    where {{ is_recent_raw_id(source('chat', 'chat_messages'), 'message_id', 'sent_at') }}
+    where {{ is_unstaged_delivery('chat_messages', 'message_id') }}
 ),
 
 message_kinds as (
@@ -36,7 +62,7 @@ shops as (
     where quarantine_reason is null
 ),
 
-{{ collapse_exact_duplicates('source', raw_columns, 'message_id') }},
+{{ collapse_delivered_copies('source', raw_columns, 'message_id', stored_columns) }},
 
 typed as {{ materialized_cte() }} (
     select
@@ -50,6 +76,10 @@ typed as {{ materialized_cte() }} (
         {{ clean_text('sent_at') }} as sent_at,
         {{ parse_iso_timestamp(clean_text('sent_at')) }} as parsed_sent_at,
         content,
+        id_key,
+        delivery_file,
+        raw_record,
+        is_first_delivery,
         raw_rows,
         id_versions,
         {{ raw_copies(raw_columns) }}
@@ -90,31 +120,47 @@ checked as {{ materialized_cte() }} (
             ['not is_known_shop', 'unknown_shop'],
         ]) }} as quarantine_reason
     from classified
-)
+),
 
-select
-    {{ id_key('message_id') }} as id_key,
-    message_id,
-    shop_id,
-    buyer_id,
-    buyer_key,
-    sender_role,
-    agent_id,
-    message_type,
-    message_kind,
-    sender_tie_rank,
-    is_buyer_message,
-    is_smart_answer,
-    is_manual_reply,
-    parsed_sent_at as sent_at,
-    content,
-    raw_rows,
-    raw_rows - 1 as collapsed_rows,
-    quarantine_reason,
-    {{ quarantine_detail(
-        required,
-        timestamp_column='sent_at',
-        details=[[['unknown_sender_role', 'unknown_message_type', 'invalid_combination'], "sender_role || '/' || message_type"]]
-    ) }} as quarantine_detail,
-    {{ quarantined_raw_record(raw_columns) }} as raw_record
-from checked
+staged as (
+    select
+        id_key,
+        message_id,
+        shop_id,
+        buyer_id,
+        buyer_key,
+        sender_role,
+        agent_id,
+        message_type,
+        message_kind,
+        sender_tie_rank,
+        is_buyer_message,
+        is_smart_answer,
+        is_manual_reply,
+        parsed_sent_at as sent_at,
+        content,
+        raw_rows,
+        raw_rows - case when is_first_delivery then 1 else 0 end as collapsed_rows,
+        quarantine_reason,
+        {{ quarantine_detail(
+            required,
+            timestamp_column='sent_at',
+            details=[[['unknown_sender_role', 'unknown_message_type', 'invalid_combination'], "sender_role || '/' || message_type"]]
+        ) }} as quarantine_detail,
+        raw_record,
+        delivery_file,
+        is_first_delivery,
+        {{ staged_at() }} as staged_at
+    from checked
+),
+
+restaged as (
+    select {{ stored_columns | join(', ') }}
+    from staged
+    {{ union_stored_rows_rejudged(stored_columns) }}
+),
+
+{{ keep_staged_at_of_unchanged_rows('restaged', stored_columns) }}
+
+select {{ stored_columns | join(', ') }}
+from rows_staged

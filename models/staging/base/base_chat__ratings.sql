@@ -1,14 +1,32 @@
 {#- S7, S9: every distinct raw rating, typed, with its quarantine reason. -#}
-{{ raw_incremental_config() }}
+{{ delivery_incremental_config() }}
 {%- set raw_columns = contract_columns('session_ratings') + ['malformed_line'] -%}
 {%- set required = contract_columns('session_ratings', required_only=true) -%}
+{#- the output columns, also those of the stored rows a run re-judges -#}
+{%- set stored_columns = [
+    'id_key',
+    'rating_id',
+    'shop_id',
+    'buyer_id',
+    'buyer_key',
+    'stars',
+    'rated_at',
+    'raw_rows',
+    'collapsed_rows',
+    'quarantine_reason',
+    'quarantine_detail',
+    'raw_record',
+    'delivery_file',
+    'is_first_delivery',
+    'staged_at',
+] -%}
 
 with
 
 source as (
-    select {{ raw_columns | join(', ') }}
+    select {{ raw_columns | join(', ') }}, delivery_file
     from {{ source('chat', 'session_ratings') }}
-    where {{ is_recent_raw_id(source('chat', 'session_ratings'), 'rating_id', 'rated_at') }}
+    where {{ is_unstaged_delivery('session_ratings', 'rating_id') }}
 ),
 
 shops as (
@@ -16,7 +34,7 @@ shops as (
     where quarantine_reason is null
 ),
 
-{{ collapse_exact_duplicates('source', raw_columns, 'rating_id') }},
+{{ collapse_delivered_copies('source', raw_columns, 'rating_id', stored_columns) }},
 
 typed as {{ materialized_cte() }} (
     select
@@ -27,6 +45,10 @@ typed as {{ materialized_cte() }} (
         {{ clean_text('stars') }} as stars,
         {{ clean_text('rated_at') }} as rated_at,
         {{ parse_iso_timestamp(clean_text('rated_at')) }} as parsed_rated_at,
+        id_key,
+        delivery_file,
+        raw_record,
+        is_first_delivery,
         raw_rows,
         id_versions,
         {{ raw_copies(raw_columns) }}
@@ -48,23 +70,39 @@ checked as {{ materialized_cte() }} (
             ['shop_id not in (select shop_id from shops)', 'unknown_shop'],
         ]) }} as quarantine_reason
     from typed
-)
+),
 
-select
-    {{ id_key('rating_id') }} as id_key,
-    rating_id,
-    shop_id,
-    buyer_id,
-    buyer_key,
-    parsed_stars as stars,
-    parsed_rated_at as rated_at,
-    raw_rows,
-    raw_rows - 1 as collapsed_rows,
-    quarantine_reason,
-    {{ quarantine_detail(
-        required,
-        timestamp_column='rated_at',
-        details=[[['stars_not_a_number', 'rating_out_of_range'], "stars"]]
-    ) }} as quarantine_detail,
-    {{ quarantined_raw_record(raw_columns) }} as raw_record
-from checked
+staged as (
+    select
+        id_key,
+        rating_id,
+        shop_id,
+        buyer_id,
+        buyer_key,
+        parsed_stars as stars,
+        parsed_rated_at as rated_at,
+        raw_rows,
+        raw_rows - case when is_first_delivery then 1 else 0 end as collapsed_rows,
+        quarantine_reason,
+        {{ quarantine_detail(
+            required,
+            timestamp_column='rated_at',
+            details=[[['stars_not_a_number', 'rating_out_of_range'], "stars"]]
+        ) }} as quarantine_detail,
+        raw_record,
+        delivery_file,
+        is_first_delivery,
+        {{ staged_at() }} as staged_at
+    from checked
+),
+
+restaged as (
+    select {{ stored_columns | join(', ') }}
+    from staged
+    {{ union_stored_rows_rejudged(stored_columns) }}
+),
+
+{{ keep_staged_at_of_unchanged_rows('restaged', stored_columns) }}
+
+select {{ stored_columns | join(', ') }}
+from rows_staged

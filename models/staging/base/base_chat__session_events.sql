@@ -1,14 +1,35 @@
 {#- S2, S9: every distinct raw routing event, typed, with its quarantine reason. -#}
-{{ raw_incremental_config() }}
+{{ delivery_incremental_config() }}
 {%- set raw_columns = contract_columns('chat_session_events') + ['malformed_line'] -%}
 {%- set required = contract_columns('chat_session_events', required_only=true) -%}
+{#- the output columns, also those of the stored rows a run re-judges -#}
+{%- set stored_columns = [
+    'id_key',
+    'event_id',
+    'shop_id',
+    'buyer_id',
+    'buyer_key',
+    'event_type',
+    'agent_id',
+    'occurred_at',
+    'tie_rank',
+    'is_close',
+    'raw_rows',
+    'collapsed_rows',
+    'quarantine_reason',
+    'quarantine_detail',
+    'raw_record',
+    'delivery_file',
+    'is_first_delivery',
+    'staged_at',
+] -%}
 
 with
 
 source as (
-    select {{ raw_columns | join(', ') }}
+    select {{ raw_columns | join(', ') }}, delivery_file
     from {{ source('chat', 'chat_session_events') }}
-    where {{ is_recent_raw_id(source('chat', 'chat_session_events'), 'event_id', 'occurred_at') }}
+    where {{ is_unstaged_delivery('chat_session_events', 'event_id') }}
 ),
 
 event_types as (
@@ -25,7 +46,7 @@ shops as (
     where quarantine_reason is null
 ),
 
-{{ collapse_exact_duplicates('source', raw_columns, 'event_id') }},
+{{ collapse_delivered_copies('source', raw_columns, 'event_id', stored_columns) }},
 
 typed as {{ materialized_cte() }} (
     select
@@ -37,6 +58,10 @@ typed as {{ materialized_cte() }} (
         {{ clean_text('agent_id') }} as agent_id,
         {{ clean_text('occurred_at') }} as occurred_at,
         {{ parse_iso_timestamp(clean_text('occurred_at')) }} as parsed_occurred_at,
+        id_key,
+        delivery_file,
+        raw_record,
+        is_first_delivery,
         raw_rows,
         id_versions,
         {{ raw_copies(raw_columns) }}
@@ -68,26 +93,42 @@ checked as {{ materialized_cte() }} (
             ['shop_id not in (select shop_id from shops)', 'unknown_shop'],
         ]) }} as quarantine_reason
     from classified
-)
+),
 
-select
-    {{ id_key('event_id') }} as id_key,
-    event_id,
-    shop_id,
-    buyer_id,
-    buyer_key,
-    event_type,
-    agent_id,
-    parsed_occurred_at as occurred_at,
-    tie_rank,
-    is_close,
-    raw_rows,
-    raw_rows - 1 as collapsed_rows,
-    quarantine_reason,
-    {{ quarantine_detail(
-        required,
-        timestamp_column='occurred_at',
-        details=[[['unknown_event_type'], "event_type"]]
-    ) }} as quarantine_detail,
-    {{ quarantined_raw_record(raw_columns) }} as raw_record
-from checked
+staged as (
+    select
+        id_key,
+        event_id,
+        shop_id,
+        buyer_id,
+        buyer_key,
+        event_type,
+        agent_id,
+        parsed_occurred_at as occurred_at,
+        tie_rank,
+        is_close,
+        raw_rows,
+        raw_rows - case when is_first_delivery then 1 else 0 end as collapsed_rows,
+        quarantine_reason,
+        {{ quarantine_detail(
+            required,
+            timestamp_column='occurred_at',
+            details=[[['unknown_event_type'], "event_type"]]
+        ) }} as quarantine_detail,
+        raw_record,
+        delivery_file,
+        is_first_delivery,
+        {{ staged_at() }} as staged_at
+    from checked
+),
+
+restaged as (
+    select {{ stored_columns | join(', ') }}
+    from staged
+    {{ union_stored_rows_rejudged(stored_columns) }}
+),
+
+{{ keep_staged_at_of_unchanged_rows('restaged', stored_columns) }}
+
+select {{ stored_columns | join(', ') }}
+from rows_staged
