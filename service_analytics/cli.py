@@ -13,7 +13,7 @@ import duckdb
 
 from service_analytics.check import check_export, first_line, format_reports
 from service_analytics.contract import CSV_ENCODING, READABLE_ENCODINGS
-from service_analytics.generate import GenerateConfig, generate
+from service_analytics.generate import DELIVERY_FORMS, GenerateConfig, generate
 from service_analytics.load import TARGETS as SERVER_TARGETS
 from service_analytics.publish import DEFAULT_PUBLISHED, DEFAULT_WAREHOUSE, PublishError, publish
 
@@ -71,6 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--messages", type=_positive_int, default=40_000, metavar="N", help="approximate number of chat messages")
     gen.add_argument("--format", dest="fmt", choices=("csv", "parquet"), default="csv", help="file format of the tables")
     gen.add_argument("--end", type=_date, default=date(2026, 10, 31), metavar="DATE", help="last day of the export (UTC date)")
+    gen.add_argument(
+        "--deliveries",
+        choices=DELIVERY_FORMS,
+        default="single",
+        help=(
+            "how the tables are delivered. single: one file per table (<table>.csv). daily: as a platform "
+            "delivers them, each event table a folder of one file per day (<table>/YYYY-MM-DD.csv; a row goes "
+            "in the delivery of the UTC day of its own timestamp, a rating in that of the day it was given, "
+            "the first delivery also holds the few rows before the first day) and shops and agents a folder "
+            "of one snapshot delivery. The union of the deliveries is the single-file export of the same "
+            "arguments; some repeated and contradicting copies of rows come a delivery after the original"
+        ),
+    )
     gen.add_argument(
         "--bad-row-share",
         type=float,
@@ -233,13 +246,15 @@ def _generate(args: argparse.Namespace) -> int:
         end=args.end,
         bad_row_share=args.bad_row_share,
         progress=args.progress or sys.stderr.isatty(),
+        deliveries=args.deliveries,
     )
     try:
         summary = generate(config)
     except ValueError as error:
         print(f"service-analytics generate: {error}", file=sys.stderr)
         return 2
-    print(f"wrote {config.out} ({config.fmt}): {summary}")
+    form = "" if config.deliveries == "single" else f", {config.deliveries} deliveries"
+    print(f"wrote {config.out} ({config.fmt}{form}): {summary}")
     return 0
 
 
