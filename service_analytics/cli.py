@@ -98,9 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="check that an export folder can be built (files, readability, required columns)",
         description=(
             "Check an export folder before a build: every table of the raw contract is there as "
-            "one of <table>.csv, <table>.csv.gz or <table>.parquet, readable to the end, with every "
-            "required column. Bad rows are fine: the build quarantines them with a reason. Exit "
-            "status 0 when the export can be built, 1 when it cannot."
+            "one of <table>.csv, <table>.csv.gz or <table>.parquet, or as a folder <table>/ of delivery "
+            "files (*.csv, *.csv.gz, *.parquet; each checked as a single file is, a problem naming the "
+            "delivery), readable to the end, with every required column. Bad rows are fine: the build "
+            "quarantines them with a reason. Exit status 0 when the export can be built, 1 when it cannot."
         ),
     )
     check.set_defaults(func=_check)
