@@ -190,16 +190,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="load an export folder into the raw schema of a server engine (postgres, spark)",
         description=(
             "Read an export folder (CSV or Parquet, the raw contract) with the same checks the "
-            "DuckDB target uses, then replace the six tables of the engine's `raw` schema with it, "
-            "every column as text, through the engine's bulk path (COPY on PostgreSQL, Spark's "
-            "Parquet reader). PostgreSQL connection: PGHOST, PGPORT, PGUSER, PGPASSWORD, "
-            "PGDATABASE (the same variables the dbt profile reads). Spark: the local session's "
-            "warehouse, SPARK_WAREHOUSE_DIR."
+            "DuckDB target uses into the six tables of the engine's `raw` schema, every column as "
+            "text plus delivery_file (the file a row came from), through the engine's bulk path "
+            "(COPY on PostgreSQL, Spark's Parquet reader). A table that is one file, and a snapshot "
+            "(shops, agents: their last delivery), replaces its raw table. A table delivered as a "
+            "folder <table>/ of files gets only the deliveries not loaded before appended; "
+            "raw.loaded_deliveries records each loaded file (size, modification time, a fingerprint "
+            "of its first and last bytes), and a loaded delivery that changed or vanished stops the "
+            "load, naming it. The first load, --replace and another folder load every table whole. "
+            "PostgreSQL connection: PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE (the same "
+            "variables the dbt profile reads). Spark: the local session's warehouse, SPARK_WAREHOUSE_DIR."
         ),
     )
     ld.set_defaults(func=_load)
     ld.add_argument("--target", required=True, choices=SERVER_TARGETS, help="the engine to load into")
     ld.add_argument("folder", type=Path, metavar="DIR", help="the export folder")
+    ld.add_argument(
+        "--replace",
+        action="store_true",
+        help="load every table whole from the export as it is now, forgetting what was loaded (after a "
+        "delivery changed or vanished; then run dbt build --full-refresh)",
+    )
 
     cmp = commands.add_parser(
         "compare",
@@ -301,13 +312,19 @@ def _load(args: argparse.Namespace) -> int:
     from service_analytics.load import LoadError, load
 
     try:
-        loaded = load(args.folder, args.target, progress=lambda text: print(text, file=sys.stderr))
+        loaded = load(args.folder, args.target, progress=lambda text: print(text, file=sys.stderr), replace=args.replace)
     except LoadError as error:
         print(f"service-analytics load: {error}", file=sys.stderr)
         return 1
     for table in loaded:
         note = f" ({table.malformed_lines:,} malformed lines kept for quarantine)" if table.malformed_lines else ""
-        print(f"raw.{table.name}: {table.rows:,} rows{note}")
+        if table.replaced:
+            names = [row.delivery_file for row in table.ledger]
+            files = names[0] if len(names) == 1 else f"{len(names)} deliveries, {names[0]} to {names[-1]}"
+            print(f"raw.{table.name}: {table.rows:,} rows{note}, replaced from {files}")
+        else:
+            print(f"raw.{table.name}: {table.rows:,} rows{note} appended from {table.files} new "
+                  f"deliver{'y' if table.files == 1 else 'ies'} ({table.loaded_before} loaded before)")
     return 0
 
 
