@@ -181,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--target", choices=("duckdb", "postgres"), default="duckdb",
                        help="engine: duckdb (the warehouse file) or postgres (a throwaway local server started for the run)")
     bench.add_argument(
+        "--deliveries",
+        action="store_true",
+        help="generate the export as daily deliveries (generate --deliveries daily): the earlier days are built "
+        "from every delivery but the last day's, and the incremental step adds that day as one new delivery file",
+    )
+    bench.add_argument(
         "--skip-incremental",
         action="store_true",
         help="measure the full build only (no build of the earlier days and no incremental day): for the largest sizes",
@@ -296,7 +302,7 @@ def _bench(args: argparse.Namespace) -> int:
 
     try:
         result = run_bench(args.shops, args.days, args.messages, args.fmt, args.seed,
-                           incremental=not args.skip_incremental, target=args.target)
+                           incremental=not args.skip_incremental, target=args.target, deliveries=args.deliveries)
     except BenchError as error:
         print(f"service-analytics bench: {error}", file=sys.stderr)
         return 1
