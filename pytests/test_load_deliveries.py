@@ -218,3 +218,26 @@ def test_deliveries_loaded_day_by_day_build_the_marts_of_the_single_file_export(
     assert later.returncode == 0, later.output[-4000:]
     assert "incremental model" in later.output
     assert differences(duckdb_marts(built / "service_analytics.duckdb"), postgres_marts(database.dsn())) == []
+
+
+def test_plan_appends_new_deliveries_and_replaces_the_rest(daily: Path, tmp_path: Path) -> None:
+    """The planning both engines share (the Spark loader is not run in the tests)."""
+    from datetime import UTC, datetime
+
+    from service_analytics.deliveries import FileStamp, table_source
+    from service_analytics.load import LedgerRow, LoadedState, plan_load
+
+    export = tmp_path / "export"
+    shutil.copytree(daily, export)
+    sources = {table: table_source(export, table) for table in ("shops", *EVENT_TABLES)}
+    assert all(plan.replace and plan.files == list(sources[plan.table].current)
+               for plan in plan_load(sources, None, "spark", export))
+    now = datetime.now(UTC)
+    messages = sorted((export / "chat_messages").iterdir())
+    ledger = tuple(LedgerRow("chat_messages", f.name, FileStamp.of(f), 1, now) for f in messages[:2]) + (
+        LedgerRow("shops", "2000-01-01.csv", FileStamp.of(messages[0]), 1, now),)
+    plans = {plan.table: plan for plan in plan_load(sources, LoadedState(ledger, str(export)), "spark", export)}
+    assert not plans["chat_messages"].replace and plans["chat_messages"].files == messages[2:]
+    assert plans["chat_messages"].loaded_before == 2
+    assert plans["shops"].replace and plans["shops"].files == list((export / "shops").iterdir())
+    assert plans["session_ratings"].replace  # nothing recorded for it: loaded whole

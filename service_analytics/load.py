@@ -135,7 +135,8 @@ def plan_load(sources: Mapping[str, TableSource], state: LoadedState | None, tar
     plans, broken = [], []
     for name, source in sources.items():
         loaded = by_table.get(name, [])
-        if not source.is_folder or is_snapshot(name):
+        if not loaded or not source.is_folder or is_snapshot(name):
+            # a single file, a snapshot, or a table with nothing recorded (new to the contract): whole
             earlier = [row.delivery_file for row in loaded if not _is_single_file_name(name, row.delivery_file)]
             if earlier and not is_snapshot(name):
                 broken.append(f"raw.{name} was loaded from the deliveries {name}/ ({len(earlier)} files, e.g. {earlier[0]}), "
