@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from service_analytics.contract import raw_file_forms
+from service_analytics.contract import project_vars, raw_file_forms
 
 # The file names a delivery may have inside its table folder.
 DELIVERY_SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
-# Tables whose last delivery is the whole current table (raw-contract.md): the reference
-# tables and the service calendar of S10.
-SNAPSHOT_TABLES: frozenset[str] = frozenset({"shops", "agents", "shop_service_hours", "shop_holidays"})
+# Tables whose last delivery is the whole current table (raw-contract.md): the dbt
+# project's var raw_snapshot_tables, which the warehouse reads too.
+SNAPSHOT_TABLES: frozenset[str] = frozenset(str(name) for name in project_vars()["raw_snapshot_tables"])  # type: ignore[union-attr]
 # Bytes read from each end of a file for its fingerprint.
 FINGERPRINT_BYTES = 64 * 1024
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
