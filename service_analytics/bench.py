@@ -462,7 +462,8 @@ def format_result(result: BenchResult) -> str:
                    + (", daily deliveries" if result.deliveries else "")),
         ("sessions", f"{result.sessions:,}" if result.sessions is not None else "n/a"),
         *(
-            [("load (service-analytics load)", _step_figures(result.load))]
+            [("load (service-analytics load)" + (", the new day's delivery" if result.deliveries and result.history else ""),
+              _step_figures(result.load))]
             if result.load
             else []
         ),
