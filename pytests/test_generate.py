@@ -243,3 +243,17 @@ def test_cli_writes_daily_deliveries(tmp_path: Path, capsys: pytest.CaptureFixtu
     with pytest.raises(SystemExit):
         main(["generate", "--help"])
     assert "--deliveries" in capsys.readouterr().out
+
+
+def test_daily_files_reopened_for_late_rows_are_the_same_bytes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, single_and_daily: tuple[Path, Path]
+) -> None:
+    """With one file open at a time every late row (a reply after midnight, a rating days
+    later) reopens its day's file for appending: the deliveries are byte for byte the same."""
+    from service_analytics.generate import DailyCsvFiles
+
+    _, daily = single_and_daily
+    monkeypatch.setattr(DailyCsvFiles, "MAX_OPEN", 1)
+    generate(GenerateConfig(out=tmp_path, deliveries="daily", **DAILY))
+    for table in EVENT_TABLES:
+        assert _digest(tmp_path / table) == _digest(daily / table), table
