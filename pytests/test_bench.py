@@ -8,7 +8,7 @@ import os
 import re
 import sys
 from contextlib import redirect_stdout
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -230,3 +230,72 @@ def test_the_floor_runs_as_a_module_and_fails_on_a_missing_file(tmp_path: Path) 
     assert floor.ok
     missing = reader_sql(tmp_path / "missing.parquet")
     assert not measure("floor", [*PROBE, "floor-duckdb", "--memory", "1GB", "--reader", missing], env).ok
+
+
+# Issue 20: the daily run as one new delivery, and dbt's fixed cost on its own line.
+def test_dbt_fixed_cost_is_the_time_before_the_first_node_and_after_the_last(tmp_path: Path) -> None:
+    from service_analytics.bench import dbt_fixed_cost
+
+    run_results = tmp_path / "run_results.json"
+    assert dbt_fixed_cost(run_results, 0.0, 1.0) is None  # no file: the step failed early
+
+    def timing(start: str, end: str) -> list[dict[str, str]]:
+        return [{"name": "compile", "started_at": start, "completed_at": start},
+                {"name": "execute", "started_at": start, "completed_at": end}]
+
+    run_results.write_text(json.dumps({"results": [
+        {"unique_id": "seed.service_analytics.s", "timing": timing("2026-01-01T00:00:04.500000Z", "2026-01-01T00:00:05Z")},
+        {"unique_id": "model.service_analytics.m", "timing": timing("2026-01-01T00:00:05Z", "2026-01-01T00:00:09.250000Z")},
+        {"unique_id": "model.service_analytics.skipped", "timing": []},
+    ]}))
+    started = datetime(2026, 1, 1, 0, 0, 1, tzinfo=UTC).timestamp()  # the command started at 00:00:01
+    ended = datetime(2026, 1, 1, 0, 0, 10, tzinfo=UTC).timestamp()  # and exited at 00:00:10
+    before, after = dbt_fixed_cost(run_results, started, ended) or (None, None)
+    assert before == pytest.approx(3.5) and after == pytest.approx(0.75)
+    step = Step("incremental", 9.0, 100.0, 0)
+    result = BenchResult("t", "m", 1000, 100, 2, 3, "csv", step, Step("models", 20.0, 1.0, 0), step, step, step,
+                         fixed_costs={"incremental": (3.5, 0.75)}, deliveries=True)
+    rows = _rows(format_result(result))
+    assert rows["dbt fixed cost, incremental"] == "4.2 s: 3.5 s to the first node, 0.8 s after the last (of 9.0 s)"
+    assert "daily deliveries" in rows["export"] and "incremental: one new day (one new delivery)" in rows
+
+
+def test_the_history_of_deliveries_leaves_out_the_last_day_which_comes_as_one_file(tmp_path: Path) -> None:
+    from service_analytics.bench import last_delivery_day, link_deliveries
+
+    export = export_for(2, 3, 300, "parquet", 1, tmp_path, deliveries=True)
+    assert export != export_for(2, 3, 300, "parquet", 1, tmp_path)  # cached apart from the single-file export
+    last = last_delivery_day(export)
+    assert last == max(p.name.removesuffix(".parquet") for p in (export / "chat_messages").iterdir())
+    work = tmp_path / "work"
+    history = link_deliveries(work, export, without=last)
+    names = {(p.parent.name, p.name) for p in history}
+    assert ("shops", next((export / "shops").iterdir()).name) in names
+    assert not any(name.startswith(last) for table, name in names if table != "shops" and table != "agents")
+    new = link_deliveries(work, export)
+    assert sorted((p.parent.name, p.name) for p in new) == sorted(
+        (table, f"{last}.parquet") for table in ("chat_messages", "chat_session_events", "session_ratings", "shop_vacation_events"))
+    assert all(p.stat().st_ino == (export / p.parent.name / p.name).stat().st_ino for p in new)  # linked, not copied
+
+
+def test_bench_with_deliveries_builds_the_earlier_days_then_adds_one_delivery(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import service_analytics.bench as bench
+    from service_analytics.cli import main
+
+    seen: dict[str, list[str]] = {}
+
+    def fake_measure(name: str, command: list[str], env: dict[str, str], quiet: bool = True) -> Step:
+        folder = Path(env["DBT_TARGET_PATH"]).parent / "export" / "chat_messages"
+        seen[name] = sorted(p.name for p in folder.iterdir())
+        return Step(name, 0.25, 10.0, 0)
+
+    monkeypatch.setattr(bench, "measure", fake_measure)
+    monkeypatch.setattr(bench, "_counts", lambda target, warehouse, env: (100, 300))
+    monkeypatch.setattr(bench, "PROJECT_ROOT", tmp_path)
+    with redirect_stdout(io.StringIO()) as output:
+        code = main(["bench", "--shops", "2", "--messages", "300", "--days", "3", "--format", "csv", "--deliveries"])
+    assert code == 0, output.getvalue()
+    assert len(seen["history"]) == 2 and seen["incremental"] == seen["models"] == [*seen["history"], seen["incremental"][-1]]
+    assert seen["incremental"][-1] > seen["history"][-1]

@@ -424,3 +424,81 @@ def test_malformed_multiline_record_of_a_crlf_file_is_not_taken_for_mixed_line_e
     assert report.ok, report.problems
     # DuckDB numbers records: the header, six agents, then this one
     assert [note for note in report.notes if note.startswith("line 8 is malformed")], report.notes
+
+
+# Issue 20: a table delivered as a folder of delivery files.
+@pytest.fixture(scope="module")
+def daily(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("daily")
+    generate(GenerateConfig(out=out, seed=5, shops=2, days=3, messages=300, deliveries="daily"))
+    return out
+
+
+@pytest.fixture
+def daily_copy(daily: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "daily"
+    shutil.copytree(daily, target)
+    return target
+
+
+def _csv_rows(files: list[Path]) -> int:
+    total = 0
+    for file in files:
+        with file.open(newline="", encoding="utf-8") as f:
+            total += sum(1 for _ in csv.reader(f)) - 1
+    return total
+
+
+def test_a_folder_of_deliveries_passes_with_the_rows_of_their_union(daily: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    reports = {report.table: report for report in check_export(daily)}
+    assert all(report.ok for report in reports.values()), [r.problems for r in reports.values()]
+    for table in ("chat_messages", "session_ratings"):
+        files = sorted((daily / table).glob("*.csv"))
+        assert reports[table].deliveries == len(files) == 3
+        assert reports[table].rows == _csv_rows(files)
+    assert main(["check", str(daily)]) == 0
+    assert "chat_messages/ (3 deliveries)" in capsys.readouterr().out
+
+
+def test_a_bad_delivery_is_named(daily_copy: Path) -> None:
+    second = sorted((daily_copy / "chat_messages").glob("*.csv"))[1]
+    lines = second.read_text(encoding="utf-8").split("\r\n")
+    second.write_text("\r\n".join([lines[0].replace("sent_at", "sent")] + lines[1:]), encoding="utf-8")
+    (daily_copy / "session_ratings" / "2099-01-01.csv").write_bytes(b"")
+    problems = _problems(daily_copy)
+    assert any(f"column 'sent_at' is missing from {second}" in p for p in problems), problems
+    assert any("2099-01-01.csv is empty" in p for p in problems), problems
+
+
+def test_a_malformed_line_of_a_delivery_is_a_note_naming_it(daily_copy: Path) -> None:
+    last = sorted((daily_copy / "chat_session_events").glob("*.csv"))[-1]
+    with last.open("a", encoding="utf-8", newline="") as f:
+        f.write('E1,S0001,"B1,assigned,A1,2026-10-31T10:00:00Z\r\n')
+    (report,) = [r for r in check_export(daily_copy) if r.table == "chat_session_events"]
+    assert report.ok
+    assert any(note.startswith(f"{last.name}: line ") and "malformed" in note for note in report.notes), report.notes
+
+
+def test_both_forms_of_a_table_and_an_empty_folder_are_problems(daily_copy: Path) -> None:
+    (daily_copy / "session_ratings.csv").write_text("rating_id,shop_id,buyer_id,stars,rated_at\r\n", encoding="utf-8")
+    for file in (daily_copy / "shop_vacation_events").iterdir():
+        file.unlink()
+    (daily_copy / "shop_vacation_events" / "notes.txt").write_text("not a delivery")
+    problems = _problems(daily_copy)
+    assert any("'session_ratings' is both a folder of deliveries" in p and "session_ratings.csv" in p for p in problems)
+    assert any("shop_vacation_events/ holds no delivery file" in p for p in problems), problems
+
+
+def test_two_files_of_one_delivery_are_a_problem(daily_copy: Path) -> None:
+    first = sorted((daily_copy / "chat_messages").glob("*.csv"))[0]
+    shutil.copy(first, first.with_name(first.name.replace(".csv", ".csv.gz")))
+    assert any("2 files for one delivery" in p for p in _problems(daily_copy))
+
+
+def test_a_snapshot_counts_its_last_delivery(daily_copy: Path) -> None:
+    (first,) = (daily_copy / "shops").iterdir()
+    later = first.with_name("2099-12-31.csv")
+    later.write_text("shop_id,region,timezone\r\nS0001,GB,Europe/London\r\n", encoding="utf-8")
+    (report,) = [r for r in check_export(daily_copy) if r.table == "shops"]
+    assert report.ok and report.rows == 1 and report.deliveries == 2
+    assert any("the current table is its last delivery, 2099-12-31.csv" in note for note in report.notes)

@@ -9,6 +9,15 @@ Nothing here fails on a slow machine: it reports. A step that fails shows FAILED
 figure is derived from it, and the command's exit status is 1. The steps run in processes
 of their own (service_analytics.bench_probe).
 
+With `--deliveries` the export is generated as daily deliveries (`<table>/YYYY-MM-DD`):
+the earlier days are built from every delivery but the last day's, and the incremental
+step adds the last day as one new delivery file per event table, as a platform delivers
+it (on a server engine, `service-analytics load` then appends only that delivery).
+
+For each dbt step the table shows dbt's fixed cost: the seconds from the start of the
+command to its first node (start-up, parsing, on-run-start checks) and from its last
+node's end to its exit (on-run-end, checkpoint), from run_results.json and the clock.
+
 With `--target postgres` the same steps run on a throwaway PostgreSQL server started for
 the run (service_analytics.pg_server): the export is loaded with `service-analytics load`
 (its time is a row of its own), the floor is the same window query over raw.chat_messages,
@@ -21,6 +30,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -31,6 +41,7 @@ from pathlib import Path
 from service_analytics.check import reader_sql
 from service_analytics.contract import PROJECT_ROOT
 from service_analytics.dbt_env import venv_command, workdir_env
+from service_analytics.deliveries import delivery_files, delivery_stem, is_snapshot
 from service_analytics.generate import GenerateConfig, generate
 from service_analytics.history import last_full_day, write_history
 
@@ -71,6 +82,10 @@ class BenchResult:
     commit: str = ""
     # On a server engine: loading the export less its last day, before the history build.
     load_history: Step | None = None
+    # The export as daily deliveries, the incremental day one new delivery file.
+    deliveries: bool = False
+    # dbt's fixed cost per dbt step: [seconds before its first node, seconds after its last].
+    fixed_costs: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     # The ratios below are None when a step they come from failed: a failed step's time
     # measures how soon it broke, not the work.
@@ -126,12 +141,44 @@ POSTGRES_BENCH_SETTINGS = {"shared_buffers": "1GB", "work_mem": "256MB", "mainte
                            "max_wal_size": "8GB", "checkpoint_timeout": "30min"}
 
 
-def export_for(shops: int, days: int, messages: int, fmt: str, seed: int, cache: Path) -> Path:
-    folder = cache / f"export-s{seed}-shops{shops}-days{days}-m{messages}-{fmt}"
+def export_for(
+    shops: int, days: int, messages: int, fmt: str, seed: int, cache: Path, deliveries: bool = False
+) -> Path:
+    form = "-daily" if deliveries else ""
+    folder = cache / f"export-s{seed}-shops{shops}-days{days}-m{messages}-{fmt}{form}"
     if not (folder / ".complete").exists():
-        generate(GenerateConfig(out=folder, seed=seed, shops=shops, days=days, messages=messages, fmt=fmt, progress=True))
+        generate(GenerateConfig(out=folder, seed=seed, shops=shops, days=days, messages=messages, fmt=fmt, progress=True,
+                                deliveries="daily" if deliveries else "single"))
         (folder / ".complete").write_text("ok\n")
     return folder
+
+
+def last_delivery_day(export: Path) -> str:
+    """The name (without suffix) of the last delivery of chat_messages: the new day."""
+    files = delivery_files(export / "chat_messages")
+    if not files:
+        raise BenchError(f"{export / 'chat_messages'} holds no delivery")
+    return delivery_stem(files[-1])
+
+
+def link_deliveries(folder: Path, export: Path, without: str | None = None) -> list[Path]:
+    """Make `folder` hold the deliveries of `export` as hard links (copies across file
+    systems), leaving out the deliveries named `without` of the event tables; files
+    already there are kept as they are, like a delivery folder that only grows. Returns
+    the files linked now."""
+    linked = []
+    for table_folder in sorted(p for p in export.iterdir() if p.is_dir()):
+        (folder / table_folder.name).mkdir(parents=True, exist_ok=True)
+        for file in delivery_files(table_folder):
+            target = folder / table_folder.name / file.name
+            if target.exists() or (without is not None and not is_snapshot(table_folder.name) and delivery_stem(file) == without):
+                continue
+            try:
+                os.link(file, target)
+            except OSError:
+                shutil.copy2(file, target)
+            linked.append(target)
+    return linked
 
 
 def history_for(export: Path) -> Path:
@@ -146,10 +193,10 @@ def history_for(export: Path) -> Path:
 
 def run_bench(
     shops: int, days: int, messages: int, fmt: str = "parquet", seed: int = 42, out: Path | None = None,
-    incremental: bool = True, target: str = "duckdb",
+    incremental: bool = True, target: str = "duckdb", deliveries: bool = False,
 ) -> BenchResult:
     bench_dir = out or PROJECT_ROOT / "bench"
-    export = export_for(shops, days, messages, fmt, seed, bench_dir / "cache")
+    export = export_for(shops, days, messages, fmt, seed, bench_dir / "cache", deliveries)
     work = bench_dir / "cache" / "work"
     work.mkdir(parents=True, exist_ok=True)
     warehouse = work / "bench.duckdb"
@@ -162,7 +209,8 @@ def run_bench(
     )
     def run(step_env: dict[str, str]) -> BenchResult:
         return _run_steps(
-            BenchRun(bench_dir, export, step_env, shops, days, messages, fmt, incremental, target, memory, warehouse)
+            BenchRun(bench_dir, export, step_env, shops, days, messages, fmt, incremental, target, memory, warehouse,
+                     deliveries)
         )
 
     if target == "postgres":
@@ -192,6 +240,7 @@ class BenchRun:
     target: str
     memory: str
     warehouse: Path
+    deliveries: bool = False
 
 
 def _run_steps(run: BenchRun) -> BenchResult:
@@ -212,27 +261,40 @@ def _run_steps(run: BenchRun) -> BenchResult:
     load_history: Step | None = None
     # The incremental day: build every day but the last, then run again with the whole
     # export; then a full refresh of the whole export in the same warehouse, then the tests.
+    # With deliveries the folder is a real one that gains the new day's files.
+    if run.deliveries:
+        _clear(current_export)
     if run.incremental:
-        history_dir = history_for(export)
-        _point(current_export, history_dir)
+        if run.deliveries:
+            link_deliveries(current_export, export, without=last_delivery_day(export))
+        else:
+            _point(current_export, history_for(export))
         if on_server:
             load_history = measure("load history", [loader, "load", "--target", target, str(current_export)], env)
         history = measure("history", [*build, *variables], env)
-    _point(current_export, export)
+    if run.deliveries:
+        link_deliveries(current_export, export)
+    else:
+        _point(current_export, export)
     if on_server:
         load = measure("load", [loader, "load", "--target", target, str(current_export)], env)
         floor = measure("floor", [*PROBE, "floor-postgres"], env)
     else:
-        messages_file = next(export.glob("chat_messages.*"))
-        floor = measure("floor", [*PROBE, "floor-duckdb", "--memory", run.memory, "--reader", reader_sql(messages_file)], env)
+        floor = measure("floor", [*PROBE, "floor-duckdb", "--memory", run.memory, "--reader", messages_reader(export)], env)
     slowest: dict[str, list[tuple[str, float]]] = {}
+    fixed: dict[str, tuple[float, float]] = {}
     run_results = target_path / "run_results.json"
 
     def profiled(name: str, command: list[str]) -> Step:
-        """measure() a dbt step and keep its slowest models (none from an earlier step)."""
+        """measure() a dbt step and keep its slowest models and fixed cost (none from an earlier step)."""
         run_results.unlink(missing_ok=True)
+        started = time.time()
         step = measure(name, command, env)
+        ended = time.time()
         slowest[name] = slowest_models(run_results)
+        cost = dbt_fixed_cost(run_results, started, ended)
+        if cost is not None:
+            fixed[name] = cost
         return step
 
     if history is not None and history.returncode == 0:
@@ -258,6 +320,8 @@ def _run_steps(run: BenchRun) -> BenchResult:
         slowest_models=slowest,
         commit=project_commit(),
         load_history=load_history,
+        deliveries=run.deliveries,
+        fixed_costs=fixed,
     )
     with (bench_dir / "results.jsonl").open("a", encoding="utf-8") as f:
         f.write(
@@ -285,6 +349,44 @@ def project_commit() -> str:
     if commit and git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results.jsonl"):
         commit += "-dirty"
     return commit
+
+
+def messages_reader(export: Path) -> str:
+    """The DuckDB reader of the export's chat messages, one file or every delivery."""
+    folder = export / "chat_messages"
+    if folder.is_dir():
+        files = delivery_files(folder)
+        if not files:
+            raise BenchError(f"{folder} holds no delivery")
+        return reader_sql(folder / f"*{files[0].name[len(delivery_stem(files[0])):]}")
+    return reader_sql(next(export.glob("chat_messages.*")))
+
+
+def dbt_fixed_cost(run_results: Path, started: float, ended: float) -> tuple[float, float] | None:
+    """dbt's fixed cost in a step that ran from `started` to `ended` (epoch seconds): the
+    seconds before its first node started and after its last node ended, by the node
+    timings of run_results.json; None without them (the step failed early)."""
+    try:
+        results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+        times = [
+            (datetime.fromisoformat(str(timing["started_at"]).replace("Z", "+00:00")).timestamp(),
+             datetime.fromisoformat(str(timing["completed_at"]).replace("Z", "+00:00")).timestamp())
+            for result in results for timing in result.get("timing", [])
+            if timing.get("started_at") and timing.get("completed_at")
+        ]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not times:
+        return None
+    return max(0.0, min(start for start, _ in times) - started), max(0.0, ended - max(end for _, end in times))
+
+
+def _clear(path: Path) -> None:
+    """Remove a link or folder left by an earlier run."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
 
 
 def _point(link: Path, folder: Path) -> None:
@@ -356,10 +458,12 @@ def format_result(result: BenchResult) -> str:
         ("machine", result.machine),
         ("engine", result.target),
         *([("commit", result.commit)] if result.commit else []),
-        ("export", f"{result.messages:,} messages, {result.shops} shops, {result.days} days, {result.fmt}"),
+        ("export", f"{result.messages:,} messages, {result.shops} shops, {result.days} days, {result.fmt}"
+                   + (", daily deliveries" if result.deliveries else "")),
         ("sessions", f"{result.sessions:,}" if result.sessions is not None else "n/a"),
         *(
-            [("load (service-analytics load)", _step_figures(result.load))]
+            [("load (service-analytics load)" + (", the new day's delivery" if result.deliveries and result.history else ""),
+              _step_figures(result.load))]
             if result.load
             else []
         ),
@@ -381,7 +485,7 @@ def format_result(result: BenchResult) -> str:
              if step is not None and not step.ok]
         ),
         (
-            "incremental: one new day",
+            "incremental: one new day" + (" (one new delivery)" if result.deliveries else ""),
             _step_figures(result.incremental)
             if result.incremental
             else "n/a (--skip-incremental, or the build of the earlier days failed)",
@@ -392,6 +496,12 @@ def format_result(result: BenchResult) -> str:
             else _no_figure(result.incremental, result.models),
         ),
     ]
+    for name, label in (("incremental", "dbt fixed cost, incremental"), ("models", "dbt fixed cost, full build")):
+        step = result.models if name == "models" else result.incremental
+        if name in result.fixed_costs and step is not None and step.ok:
+            before, after = result.fixed_costs[name]
+            rows.append((label, f"{before + after:.1f} s: {before:.1f} s to the first node, {after:.1f} s after the last "
+                                f"(of {step.seconds:.1f} s)"))
     for name, label in (("models", "slowest models, full build"), ("incremental", "slowest models, incremental")):
         step = result.models if name == "models" else result.incremental
         if result.slowest_models.get(name) and step is not None and step.ok:

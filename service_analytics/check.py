@@ -2,7 +2,8 @@
 
 Checks what would stop `dbt build` (the warehouse reads the files the same way, with the
 same DuckDB reader options): the folder exists, every table of the raw contract is there
-as exactly one of `<table>.csv`, `<table>.csv.gz` or `<table>.parquet`, the file is text
+as exactly one of `<table>.csv`, `<table>.csv.gz` or `<table>.parquet` or as a folder
+`<table>/` of delivery files (each checked as a file is), the file is text
 in the encoding (var raw_csv_encoding), has a header, its records end all in CRLF or all
 in LF, it can be read, and every required column is present. Bad *rows*, malformed CSV lines included, are not problems here: the
 build quarantines them with a reason (S9); malformed lines are listed as notes.
@@ -27,6 +28,7 @@ from service_analytics.contract import (
     is_csv,
     raw_file_forms,
 )
+from service_analytics.deliveries import DeliveryError, is_snapshot, other_entries, table_source
 from service_analytics.line_ends import CHUNK_BYTES, first_record_ending_otherwise, open_binary
 
 # Bytes DuckDB's Latin-1 reader refuses ('File is not latin-1 encoded'): the C1 controls,
@@ -41,6 +43,8 @@ class TableReport:
     rows: int | None = None
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # A table delivered as a folder: its delivery files (None for a single file).
+    deliveries: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -279,12 +283,15 @@ def table_files(folder: Path, table: str) -> list[Path]:
 def check_table(
     folder: Path, table: RawTable, connection: duckdb.DuckDBPyConnection, encoding: str = CSV_ENCODING
 ) -> TableReport:
+    if (folder / table.name).is_dir():
+        return check_deliveries(folder, table, connection, encoding)
     report = TableReport(table.name)
     forms = [folder / name for name in raw_file_forms(table.name)]
     present = table_files(folder, table.name)
     if not present:
         report.problems.append(
-            f"missing: expected {', '.join(str(f) for f in forms)} (one of them). Every export holds all six tables; "
+            f"missing: expected {', '.join(str(f) for f in forms)} (one of them), or a folder {folder / table.name}/ "
+            "of delivery files. Every export holds all six tables; "
             "a table with no rows is a file with just the header row."
         )
         return report
@@ -295,9 +302,53 @@ def check_table(
             "in the export folder (move or delete the others), so the build cannot read a stale copy."
         )
         return report
+    check_file(report, table, connection, encoding)
+    return report
+
+
+def check_deliveries(
+    folder: Path, table: RawTable, connection: duckdb.DuckDBPyConnection, encoding: str = CSV_ENCODING
+) -> TableReport:
+    """A table delivered as a folder `<table>/`: every delivery checked as a single file
+    is, its problems naming the delivery file; the rows are the union's (a snapshot's:
+    its last delivery's, the current table)."""
+    report = TableReport(table.name, file=folder / table.name)
+    try:
+        source = table_source(folder, table.name)
+    except DeliveryError as error:
+        report.problems.append(str(error))
+        return report
+    report.deliveries = len(source.deliveries)
+    ignored = other_entries(folder / table.name)
+    if ignored:
+        report.notes.append(f"not delivery files, ignored: {', '.join(ignored)}")
+    counted: list[int | None] = []
+    noted: dict[str, list[str]] = {}
+    for delivery in source.deliveries:
+        one = TableReport(table.name, file=delivery)
+        check_file(one, table, connection, encoding)
+        report.problems.extend(one.problems)
+        for note in one.notes:
+            noted.setdefault(note, []).append(delivery.name)
+        counted.append(one.rows)
+    for note, names in noted.items():
+        where = names[0] if len(names) == 1 else f"{len(names)} deliveries, {names[0]} to {names[-1]}"
+        report.notes.append(f"{where}: {note}")
+    if is_snapshot(table.name):
+        counted = counted[-1:]
+        if len(source.deliveries) > 1:
+            report.notes.append(f"a snapshot: the current table is its last delivery, {source.deliveries[-1].name}")
+    report.rows = None if report.problems or None in counted else sum(row or 0 for row in counted)
+    return report
+
+
+def check_file(report: TableReport, table: RawTable, connection: duckdb.DuckDBPyConnection, encoding: str) -> None:
+    """Check the one file `report.file` of `table`, adding its problems, notes and rows to the report."""
+    if report.file is None:
+        raise ValueError("check_file needs the report's file")
     if report.file.stat().st_size == 0:
         report.problems.append(f"{report.file} is empty (0 bytes): write at least the header row: {','.join(table.columns)}")
-        return report
+        return
     try:
         if not is_csv(report.file):
             header = [str(row[0]) for row in connection.execute(f"describe select * from {reader_sql(report.file)}").fetchall()]
@@ -305,19 +356,19 @@ def check_table(
             wrong = wrong_encoding_message(report.file, encoding)
             if wrong is not None:
                 report.problems.append(wrong)
-                return report
+                return
             bad = undecodable_line(report.file, connection, encoding)
             if bad is not None:
                 report.problems.append(undecodable_file_message(report.file, encoding, *bad))
-                return report
+                return
             found = csv_header(report.file, connection, encoding)
             if found is None:
                 report.problems.append(f"{report.file} has no header row: write at least {','.join(table.columns)}")
-                return report
+                return
             mixed = mixed_record_ends_message(report.file, found, connection, encoding)
             if mixed is not None:
                 report.problems.append(mixed)
-                return report
+                return
             header = found
         columns = {name.strip().lower() for name in header}
         missing = [c for c in table.required if c not in columns]
@@ -347,7 +398,6 @@ def check_table(
             f"(.csv, or .csv.gz compressed with gzip) in {encoding} with one kind of line end (CRLF or LF), "
             "or a Parquet file"
         )
-    return report
 
 
 def count_rows(
@@ -398,7 +448,10 @@ def format_reports(reports: list[TableReport]) -> str:
     for report in reports:
         status = "ok     " if report.ok else "PROBLEM"
         rows = f"{report.rows:>12,} rows" if report.rows is not None else " " * 17
-        lines.append(f"{status} {report.table:<22} {rows}  {report.file.name if report.file else ''}".rstrip())
+        where = report.file.name if report.file else ""
+        if report.deliveries is not None:
+            where = f"{where}/ ({report.deliveries} deliver{'y' if report.deliveries == 1 else 'ies'})"
+        lines.append(f"{status} {report.table:<22} {rows}  {where}".rstrip())
         lines.extend(f"        - {problem}" for problem in report.problems)
         lines.extend(f"        · {note}" for note in report.notes)
     failed = sum(not r.ok for r in reports)

@@ -13,7 +13,7 @@ import duckdb
 
 from service_analytics.check import check_export, first_line, format_reports
 from service_analytics.contract import CSV_ENCODING, READABLE_ENCODINGS
-from service_analytics.generate import GenerateConfig, generate
+from service_analytics.generate import DELIVERY_FORMS, GenerateConfig, generate
 from service_analytics.load import TARGETS as SERVER_TARGETS
 from service_analytics.publish import DEFAULT_PUBLISHED, DEFAULT_WAREHOUSE, PublishError, publish
 
@@ -72,6 +72,19 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--format", dest="fmt", choices=("csv", "parquet"), default="csv", help="file format of the tables")
     gen.add_argument("--end", type=_date, default=date(2026, 10, 31), metavar="DATE", help="last day of the export (UTC date)")
     gen.add_argument(
+        "--deliveries",
+        choices=DELIVERY_FORMS,
+        default="single",
+        help=(
+            "how the tables are delivered. single: one file per table (<table>.csv). daily: as a platform "
+            "delivers them, each event table a folder of one file per day (<table>/YYYY-MM-DD.csv; a row goes "
+            "in the delivery of the UTC day of its own timestamp, a rating in that of the day it was given, "
+            "the first delivery also holds the few rows before the first day) and shops and agents a folder "
+            "of one snapshot delivery. The union of the deliveries is the single-file export of the same "
+            "arguments; some repeated and contradicting copies of rows come a delivery after the original"
+        ),
+    )
+    gen.add_argument(
         "--bad-row-share",
         type=float,
         default=0.004,
@@ -85,9 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="check that an export folder can be built (files, readability, required columns)",
         description=(
             "Check an export folder before a build: every table of the raw contract is there as "
-            "one of <table>.csv, <table>.csv.gz or <table>.parquet, readable to the end, with every "
-            "required column. Bad rows are fine: the build quarantines them with a reason. Exit "
-            "status 0 when the export can be built, 1 when it cannot."
+            "one of <table>.csv, <table>.csv.gz or <table>.parquet, or as a folder <table>/ of delivery "
+            "files (*.csv, *.csv.gz, *.parquet; each checked as a single file is, a problem naming the "
+            "delivery), readable to the end, with every required column. Bad rows are fine: the build "
+            "quarantines them with a reason. Exit status 0 when the export can be built, 1 when it cannot."
         ),
     )
     check.set_defaults(func=_check)
@@ -167,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--target", choices=("duckdb", "postgres"), default="duckdb",
                        help="engine: duckdb (the warehouse file) or postgres (a throwaway local server started for the run)")
     bench.add_argument(
+        "--deliveries",
+        action="store_true",
+        help="generate the export as daily deliveries (generate --deliveries daily): the earlier days are built "
+        "from every delivery but the last day's, and the incremental step adds that day as one new delivery file",
+    )
+    bench.add_argument(
         "--skip-incremental",
         action="store_true",
         help="measure the full build only (no build of the earlier days and no incremental day): for the largest sizes",
@@ -176,16 +196,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="load an export folder into the raw schema of a server engine (postgres, spark)",
         description=(
             "Read an export folder (CSV or Parquet, the raw contract) with the same checks the "
-            "DuckDB target uses, then replace the six tables of the engine's `raw` schema with it, "
-            "every column as text, through the engine's bulk path (COPY on PostgreSQL, Spark's "
-            "Parquet reader). PostgreSQL connection: PGHOST, PGPORT, PGUSER, PGPASSWORD, "
-            "PGDATABASE (the same variables the dbt profile reads). Spark: the local session's "
-            "warehouse, SPARK_WAREHOUSE_DIR."
+            "DuckDB target uses into the six tables of the engine's `raw` schema, every column as "
+            "text plus delivery_file (the file a row came from), through the engine's bulk path "
+            "(COPY on PostgreSQL, Spark's Parquet reader). A table that is one file, and a snapshot "
+            "(shops, agents: their last delivery), replaces its raw table. A table delivered as a "
+            "folder <table>/ of files gets only the deliveries not loaded before appended; "
+            "raw.loaded_deliveries records each loaded file (size, modification time, a fingerprint "
+            "of its first and last bytes), and a loaded delivery that changed or vanished stops the "
+            "load, naming it. The first load, --replace and another folder load every table whole. "
+            "PostgreSQL connection: PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE (the same "
+            "variables the dbt profile reads). Spark: the local session's warehouse, SPARK_WAREHOUSE_DIR."
         ),
     )
     ld.set_defaults(func=_load)
     ld.add_argument("--target", required=True, choices=SERVER_TARGETS, help="the engine to load into")
     ld.add_argument("folder", type=Path, metavar="DIR", help="the export folder")
+    ld.add_argument(
+        "--replace",
+        action="store_true",
+        help="load every table whole from the export as it is now, forgetting what was loaded (after a "
+        "delivery changed or vanished; then run dbt build --full-refresh)",
+    )
 
     cmp = commands.add_parser(
         "compare",
@@ -233,13 +264,15 @@ def _generate(args: argparse.Namespace) -> int:
         end=args.end,
         bad_row_share=args.bad_row_share,
         progress=args.progress or sys.stderr.isatty(),
+        deliveries=args.deliveries,
     )
     try:
         summary = generate(config)
     except ValueError as error:
         print(f"service-analytics generate: {error}", file=sys.stderr)
         return 2
-    print(f"wrote {config.out} ({config.fmt}): {summary}")
+    form = "" if config.deliveries == "single" else f", {config.deliveries} deliveries"
+    print(f"wrote {config.out} ({config.fmt}{form}): {summary}")
     return 0
 
 
@@ -269,7 +302,7 @@ def _bench(args: argparse.Namespace) -> int:
 
     try:
         result = run_bench(args.shops, args.days, args.messages, args.fmt, args.seed,
-                           incremental=not args.skip_incremental, target=args.target)
+                           incremental=not args.skip_incremental, target=args.target, deliveries=args.deliveries)
     except BenchError as error:
         print(f"service-analytics bench: {error}", file=sys.stderr)
         return 1
@@ -285,13 +318,19 @@ def _load(args: argparse.Namespace) -> int:
     from service_analytics.load import LoadError, load
 
     try:
-        loaded = load(args.folder, args.target, progress=lambda text: print(text, file=sys.stderr))
+        loaded = load(args.folder, args.target, progress=lambda text: print(text, file=sys.stderr), replace=args.replace)
     except LoadError as error:
         print(f"service-analytics load: {error}", file=sys.stderr)
         return 1
     for table in loaded:
         note = f" ({table.malformed_lines:,} malformed lines kept for quarantine)" if table.malformed_lines else ""
-        print(f"raw.{table.name}: {table.rows:,} rows{note}")
+        if table.replaced:
+            names = [row.delivery_file for row in table.ledger]
+            files = names[0] if len(names) == 1 else f"{len(names)} deliveries, {names[0]} to {names[-1]}"
+            print(f"raw.{table.name}: {table.rows:,} rows{note}, replaced from {files}")
+        else:
+            print(f"raw.{table.name}: {table.rows:,} rows{note} appended from {table.files} new "
+                  f"deliver{'y' if table.files == 1 else 'ies'} ({table.loaded_before} loaded before)")
     return 0
 
 

@@ -25,15 +25,17 @@ from __future__ import annotations
 import csv
 import math
 import random
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol, TextIO
 from zoneinfo import ZoneInfo
 
 from service_analytics.contract import RAW_TABLES, TABLES_BY_NAME, raw_file_forms
+from service_analytics.deliveries import DELIVERY_SUFFIXES, is_snapshot
 
 REGIONS: tuple[tuple[str, str], ...] = (
     ("GB", "Europe/London"),
@@ -166,6 +168,11 @@ class GenerateConfig:
     end: date = date(2026, 10, 31)
     bad_row_share: float = 0.004
     progress: bool = False
+    # "single": one file per table; "daily": a folder of one delivery per day (DELIVERY_FORMS)
+    deliveries: str = "single"
+
+
+DELIVERY_FORMS: tuple[str, ...] = ("single", "daily")
 
 
 @dataclass
@@ -185,29 +192,127 @@ class Shop:
 @dataclass
 class Summary:
     rows: dict[str, int]
+    deliveries: int = 0
 
     def __str__(self) -> str:
-        return ", ".join(f"{name}: {count}" for name, count in self.rows.items())
+        counts = ", ".join(f"{name}: {count}" for name, count in self.rows.items())
+        return counts + (f" in {self.deliveries} delivery files" if self.deliveries else "")
+
+
+class DailyCsvFiles:
+    """One event table as a folder of deliveries, `<day>.csv` per day, written in the
+    order rows are made. A row may belong to a day the simulation has left (a late reply,
+    a rating given days later), so files are opened on demand and appended to; only the
+    most recently used few stay open."""
+
+    MAX_OPEN = 16
+
+    def __init__(self, folder: Path, columns: Sequence[str]) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self._columns = tuple(columns)
+        self._open: OrderedDict[date, tuple[TextIO, Any]] = OrderedDict()
+        self.days: set[date] = set()
+
+    def path(self, day: date) -> Path:
+        return self.folder / f"{day.isoformat()}.csv"
+
+    def write(self, day: date, row: Sequence[str]) -> None:
+        if day in self._open:
+            self._open.move_to_end(day)
+        else:
+            if len(self._open) >= self.MAX_OPEN:
+                _, (oldest, _) = self._open.popitem(last=False)
+                oldest.close()
+            file = self.path(day).open("a" if day in self.days else "w", newline="", encoding="utf-8")
+            writer = csv.writer(file, lineterminator="\r\n")
+            if day not in self.days:
+                writer.writerow(self._columns)
+                self.days.add(day)
+            self._open[day] = (file, writer)
+        self._open[day][1].writerow(row)
+
+    def close(self, every_day: Sequence[date] = ()) -> None:
+        """Close the files, and deliver a file with just the header for each day of
+        `every_day` without rows, as a platform delivers a day with nothing new."""
+        for file, _ in self._open.values():
+            file.close()
+        self._open.clear()
+        for day in every_day:
+            if day not in self.days:
+                with self.path(day).open("w", newline="", encoding="utf-8") as file:
+                    csv.writer(file, lineterminator="\r\n").writerow(self._columns)
+                self.days.add(day)
+
+
+def _as_parquet(source: Path, target: Path, columns: Sequence[str]) -> None:
+    """Rewrite one CSV delivery as Parquet (every column a string, empty as null), as ParquetRowWriter writes."""
+    writer = ParquetRowWriter(target, columns)
+    with source.open(newline="", encoding="utf-8") as stream:
+        rows = csv.reader(stream)
+        next(rows)
+        for row in rows:
+            writer.write(row)
+    writer.close()
+    source.unlink()
+
+
+def _clear_table(out: Path, table: str) -> None:
+    """Remove a table's earlier files, in either form, so the new export has one form only."""
+    for stale in raw_file_forms(table):
+        (out / stale).unlink(missing_ok=True)
+    folder = out / table
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            if entry.is_file() and entry.name.endswith(DELIVERY_SUFFIXES):
+                entry.unlink()
+        if not any(folder.iterdir()):
+            folder.rmdir()
 
 
 class Export:
-    """The six writers of one export folder, counting what they write."""
+    """The writers of one export folder, counting what they write. With daily deliveries
+    the event tables are folders of one file per day (a row's day is the UTC day of its
+    own timestamp, the days before the export's first day delivered on it) and the
+    snapshot tables one delivery, of the first day. Every day of the period has a
+    delivery of each event table, with just the header when nothing happened."""
 
-    def __init__(self, out: Path, fmt: str) -> None:
+    def __init__(self, out: Path, fmt: str, deliveries: str = "single", period: ExportPeriod | None = None) -> None:
         out.mkdir(parents=True, exist_ok=True)
+        self.out, self.fmt, self.daily = out, fmt, deliveries == "daily"
+        if self.daily and period is None:
+            raise ValueError("a daily export needs its period")
+        self.days: tuple[date, ...] = tuple(period.dates()) if period else ()
+        self.first_day = self.days[0] if self.days else date.min
         writer_class: type[CsvRowWriter] | type[ParquetRowWriter]
         writer_class = CsvRowWriter if fmt == "csv" else ParquetRowWriter
         for table in TABLES_BY_NAME:
-            for stale in raw_file_forms(table):
-                (out / stale).unlink(missing_ok=True)
-        self.writers: dict[str, RowWriter] = {
-            t.name: writer_class(out / f"{t.name}.{fmt}", t.columns) for t in RAW_TABLES
-        }
+            _clear_table(out, table)
+        self.writers: dict[str, RowWriter] = {}
+        self.daily_files: dict[str, DailyCsvFiles] = {}
+        for t in RAW_TABLES:
+            if not self.daily:
+                self.writers[t.name] = writer_class(out / f"{t.name}.{fmt}", t.columns)
+            elif is_snapshot(t.name):
+                (out / t.name).mkdir(exist_ok=True)
+                self.writers[t.name] = writer_class(out / t.name / f"{self.first_day.isoformat()}.{fmt}", t.columns)
+            else:
+                self.daily_files[t.name] = DailyCsvFiles(out / t.name, t.columns)
         self.rows: dict[str, int] = {t.name: 0 for t in RAW_TABLES}
 
-    def write(self, table: str, row: Sequence[str]) -> None:
-        self.writers[table].write(row)
+    def write(self, table: str, row: Sequence[str], day: date | None = None) -> None:
+        """Write one row; `day` is the delivery it belongs to (event tables of a daily export)."""
+        if table in self.daily_files:
+            if day is None:
+                raise ValueError(f"a row of {table} needs its delivery day in a daily export")
+            self.daily_files[table].write(max(day, self.first_day), row)
+        else:
+            self.writers[table].write(row)
         self.rows[table] += 1
+
+    def deliveries(self) -> int:
+        """Delivery files written (0 for a single-file export)."""
+        return sum(len(files.days) for files in self.daily_files.values()) + (len(self.writers) if self.daily else 0)
 
     def __enter__(self) -> Export:
         return self
@@ -220,6 +325,11 @@ class Export:
     ) -> None:
         for writer in self.writers.values():
             writer.close()
+        for table, files in self.daily_files.items():
+            files.close(self.days)
+            if self.fmt == "parquet":
+                for day in sorted(files.days):
+                    _as_parquet(files.path(day), files.folder / f"{day.isoformat()}.parquet", TABLES_BY_NAME[table].columns)
 
 
 class IdSequence:
@@ -272,6 +382,10 @@ class ExportPeriod:
         cutoff = datetime.combine(config.end + timedelta(days=1), datetime.min.time(), UTC).timestamp()
         return cls(first_day, config.days, cutoff)
 
+    @property
+    def last_day(self) -> date:
+        return self.first_day + timedelta(days=self.days - 1)
+
     def dates(self) -> Iterator[date]:
         for offset in range(self.days):
             yield self.first_day + timedelta(days=offset)
@@ -297,6 +411,19 @@ class Simulation:
 
     def stamp(self, ts: float, shop: Shop) -> str:
         return export_timestamp(ts, shop.tz, self.rng)
+
+    @staticmethod
+    def day_of(ts: float) -> date:
+        """The delivery a row belongs to: the UTC day of its own timestamp."""
+        return datetime.fromtimestamp(ts, UTC).date()
+
+    def redelivery_day(self, day: date, row_id: str) -> date:
+        """The delivery of a repeated or contradicting copy of a row of `day`: half of them
+        (by the id's parity, so the random stream is untouched) come in the next day's
+        delivery, the others in the same one."""
+        if int(row_id[1:]) % 2 == 0 and day < self.period.last_day:
+            return day + timedelta(days=1)
+        return day
 
 
 class ShopCatalogue:
@@ -333,14 +460,19 @@ class ShopCatalogue:
         start = datetime.combine(start_day, datetime.min.time(), shop.tz).timestamp() + 18 * 3600
         end = start + (2 + sim.rng.randrange(3)) * 86400 + 5 * 3600
         shop.vacations.append((start, end))
-        sim.export.write("shop_vacation_events", (sim.ids.next("V"), shop.shop_id, "vacation_on", sim.stamp(start, shop)))
+        sim.export.write(
+            "shop_vacation_events", (sim.ids.next("V"), shop.shop_id, "vacation_on", sim.stamp(start, shop)), sim.day_of(start)
+        )
         # a repeated switch-on while already on changes nothing (S3)
         sim.export.write(
             "shop_vacation_events",
             (sim.ids.next("V"), shop.shop_id, "VACATION_ON", sim.stamp(start + 7200, shop)),
+            sim.day_of(start + 7200),
         )
         if end < sim.period.cutoff:
-            sim.export.write("shop_vacation_events", (sim.ids.next("V"), shop.shop_id, "vacation_off", sim.stamp(end, shop)))
+            sim.export.write(
+                "shop_vacation_events", (sim.ids.next("V"), shop.shop_id, "vacation_off", sim.stamp(end, shop)), sim.day_of(end)
+            )
 
 
 class BadRowInjector:
@@ -352,28 +484,31 @@ class BadRowInjector:
         self.share = share
         self.first_shop = first_shop
 
-    def after_message(self, row: list[str]) -> None:
+    # A bad twin is delivered with its good row (the same day), except that repeated and
+    # contradicting copies of a row may come a delivery later (Simulation.redelivery_day).
+
+    def after_message(self, row: list[str], day: date) -> None:
         if self.sim.chance(self.share):
-            self._bad_message(row)
+            self._bad_message(row, day)
 
-    def after_event(self, row: list[str]) -> None:
+    def after_event(self, row: list[str], day: date) -> None:
         if self.sim.chance(self.share * 3):
-            self._bad_event(row)
+            self._bad_event(row, day)
 
-    def after_rating(self, row: list[str]) -> None:
+    def after_rating(self, row: list[str], day: date) -> None:
         if self.sim.chance(self.share * 10):
-            self._bad_rating(row)
+            self._bad_rating(row, day)
 
-    def _bad_message(self, row: list[str]) -> None:
+    def _bad_message(self, row: list[str], day: date) -> None:
         sim = self.sim
         kind = sim.rng.randrange(11)
         bad = list(row)
         if kind == 0:
-            sim.export.write("chat_messages", bad)  # exact duplicate
+            sim.export.write("chat_messages", bad, sim.redelivery_day(day, bad[0]))  # exact duplicate
             return
         if kind == 1:
             bad[7] = bad[7] + " (edited)"  # same id, other values: conflicting duplicate
-            sim.export.write("chat_messages", bad)
+            sim.export.write("chat_messages", bad, sim.redelivery_day(day, bad[0]))
             return
         bad[0] = sim.ids.next("M")
         if kind == 2:
@@ -394,19 +529,19 @@ class BadRowInjector:
             bad[3], bad[4], bad[5] = "agent", "", "text"  # agent message without agent
         else:
             bad[3], bad[5] = "  Buyer ", " TEXT"  # odd case and spaces: valid after normalising
-        sim.export.write("chat_messages", bad)
+        sim.export.write("chat_messages", bad, day)
 
-    def _bad_event(self, row: list[str]) -> None:
+    def _bad_event(self, row: list[str], day: date) -> None:
         sim = self.sim
         kind = sim.rng.randrange(6)
         bad = list(row)
         if kind == 0:
-            sim.export.write("chat_session_events", bad)
+            sim.export.write("chat_session_events", bad, sim.redelivery_day(day, bad[0]))
             return
         if kind == 1:
             # same id, a second later: conflicting duplicate
             bad[5] = sim.stamp(datetime.fromisoformat(bad[5].replace("Z", "+00:00")).timestamp() + 1, self.first_shop)
-            sim.export.write("chat_session_events", bad)
+            sim.export.write("chat_session_events", bad, sim.redelivery_day(day, bad[0]))
             return
         bad[0] = sim.ids.next("E")
         if kind == 2:
@@ -417,14 +552,14 @@ class BadRowInjector:
             bad[1] = "S9999"
         else:
             bad[5] = "not a time"
-        sim.export.write("chat_session_events", bad)
+        sim.export.write("chat_session_events", bad, day)
 
-    def _bad_rating(self, row: list[str]) -> None:
+    def _bad_rating(self, row: list[str], day: date) -> None:
         sim = self.sim
         kind = sim.rng.randrange(5)
         bad = list(row)
         if kind == 0:
-            sim.export.write("session_ratings", bad)
+            sim.export.write("session_ratings", bad, sim.redelivery_day(day, bad[0]))
             return
         bad[0] = sim.ids.next("R")
         if kind == 1:
@@ -435,12 +570,15 @@ class BadRowInjector:
             bad[2] = "B_NEVER_CHATTED"  # no session to belong to (S7)
         else:
             bad[4] = ""
-        sim.export.write("session_ratings", bad)
+        sim.export.write("session_ratings", bad, day)
 
     def write_fixed_rows(self) -> None:
-        """Bad reference rows: a few of each kind, whatever the size."""
+        """Bad reference rows: a few of each kind, whatever the size (delivered on the first day)."""
         sim, shop = self.sim, self.first_shop
-        write, next_id = sim.export.write, sim.ids.next
+        next_id = sim.ids.next
+
+        def write(table: str, row: Sequence[str]) -> None:
+            sim.export.write(table, row, sim.period.first_day)
         write("shops", ("S0999", "Moon Shop", "GB", "Mars/Olympus"))  # unknown time zone
         write("shops", ("S0998", "No Region", "", "Asia/Singapore"))  # missing field
         write("shops", (shop.shop_id, shop.name, shop.region, shop.tz_name))  # exact duplicate
@@ -619,13 +757,13 @@ class ConversationWriter:
         if rated_at >= sim.period.cutoff:
             return
         row = [sim.ids.next("R"), shop.shop_id, buyer, stars, sim.stamp(rated_at, shop)]
-        sim.export.write("session_ratings", row)
-        self.bad_rows.after_rating(row)
+        sim.export.write("session_ratings", row, sim.day_of(rated_at))
+        self.bad_rows.after_rating(row, sim.day_of(rated_at))
         if sim.chance(0.05):
             # the buyer changes their mind: the latest rating counts (S7)
             later = [sim.ids.next("R"), shop.shop_id, buyer, "5", sim.stamp(rated_at + 600, shop)]
             if rated_at + 600 < sim.period.cutoff:
-                sim.export.write("session_ratings", later)
+                sim.export.write("session_ratings", later, sim.day_of(rated_at + 600))
 
     def _buyer_message(self, shop: Shop, buyer: str, t: float) -> None:
         sim = self.sim
@@ -640,23 +778,25 @@ class ConversationWriter:
         if ts >= sim.period.cutoff:
             return
         row = [sim.ids.next("M"), shop.shop_id, buyer, role, agent, mtype, sim.stamp(ts, shop), text]
-        sim.export.write("chat_messages", row)
-        self.bad_rows.after_message(row)
+        sim.export.write("chat_messages", row, sim.day_of(ts))
+        self.bad_rows.after_message(row, sim.day_of(ts))
 
     def _event(self, shop: Shop, buyer: str, etype: str, ts: float, agent: str = "") -> None:
         sim = self.sim
         if ts >= sim.period.cutoff:
             return
         row = [sim.ids.next("E"), shop.shop_id, buyer, etype, agent, sim.stamp(ts, shop)]
-        sim.export.write("chat_session_events", row)
-        self.bad_rows.after_event(row)
+        sim.export.write("chat_session_events", row, sim.day_of(ts))
+        self.bad_rows.after_event(row, sim.day_of(ts))
 
     def _human_request(self, shop: Shop, buyer: str, ts: float, p: float) -> None:
         """The buyer asks for a human (optional `human_requested` event, seed 004)."""
         if ts >= self.sim.period.cutoff or self.request_rng.random() >= p:
             return
         stamp = export_timestamp(ts, shop.tz, self.request_rng)
-        self.sim.export.write("chat_session_events", [self.sim.ids.next("H"), shop.shop_id, buyer, "human_requested", "", stamp])
+        self.sim.export.write(
+            "chat_session_events", [self.sim.ids.next("H"), shop.shop_id, buyer, "human_requested", "", stamp], self.sim.day_of(ts)
+        )
 
 
 class SessionSchedule:
@@ -710,5 +850,9 @@ def generate(config: GenerateConfig) -> Summary:
         raise ValueError(f"unknown format {config.fmt!r}: use csv or parquet")
     if config.shops < 1 or config.days < 1 or config.messages < 1:
         raise ValueError("--shops, --days and --messages must be at least 1")
-    with Export(config.out, config.fmt) as export:
-        return simulate(config, export)
+    if config.deliveries not in DELIVERY_FORMS:
+        raise ValueError(f"unknown deliveries {config.deliveries!r}: use {' or '.join(DELIVERY_FORMS)}")
+    with Export(config.out, config.fmt, config.deliveries, ExportPeriod.of(config)) as export:
+        summary = simulate(config, export)
+    summary.deliveries = export.deliveries()
+    return summary
