@@ -11,11 +11,12 @@ from service_analytics.contract import RAW_TABLES, ContractError, load_contract
 
 
 def test_sources_document_exactly_the_contract_columns(project_root: Path) -> None:
-    """The contract's columns, in order, then malformed_line, which the export registration
-    adds to every raw table (the text of a CSV line the strict read rejected)."""
+    """The contract's columns, in order, then the two the export registration adds to every
+    raw table: malformed_line (the text of a CSV line the strict read rejected) and
+    delivery_file (the file a row came from, D48)."""
     sources = yaml.safe_load((project_root / "models/staging/_chat__sources.yml").read_text())
     tables = {t["name"]: [c["name"] for c in t["columns"]] for t in sources["sources"][0]["tables"]}
-    assert tables == {t.name: [*t.columns, "malformed_line"] for t in RAW_TABLES}
+    assert tables == {t.name: [*t.columns, "malformed_line", "delivery_file"] for t in RAW_TABLES}
 
 
 def test_required_columns_are_columns(project_root: Path) -> None:

@@ -45,7 +45,8 @@ def test_own_export_on_a_new_spark_warehouse_loads_quietly_and_needs_a_key(small
     env = {"DBT_TARGET": "spark", "SPARK_WAREHOUSE_DIR": str(tmp_path / "new" / "spark")}
     loaded = run_tool(["load", "--target", "spark", str(small_export)], env)
     assert loaded.returncode == 0, loaded.stderr[-3000:]
-    assert loaded.stderr.splitlines() == [f"reading {small_export} with the raw contract checks", "loading 6 tables into spark"]
+    assert loaded.stderr.splitlines() == [
+        f"reading 6 file(s) of {small_export} with the raw contract checks", "loading 6 tables into spark"]
     assert [line.split(":")[0] for line in loaded.stdout.splitlines()] == [
         "raw.shops", "raw.agents", "raw.chat_messages", "raw.chat_session_events", "raw.session_ratings",
         "raw.shop_vacation_events"]
