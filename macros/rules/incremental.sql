@@ -4,15 +4,15 @@
   Every output row of the session models depends only on its (shop_id, buyer_key)
   pair's own messages, events and ratings, on its shop (time zone, vacations) and on the
   high-water mark. So a daily run recomputes, from their whole history, exactly the
-  pairs with a clean message, session event or rating at or after the cutoff, and
-  replaces their rows (delete+insert on the pair); every other pair's rows stay.
+  pairs with a clean message, session event or rating at or after the cutoff, or with a
+  row staged since the model's last build (D50), and replaces their rows (delete+insert
+  on the pair); every other pair's rows stay.
 
   The cutoff is the latest time already in the model's own table less
   var incremental_lookback_hours. The lookback must cover what can still change for a
   pair with nothing new: a session still open (session_timeout_hours) and a session
-  still awaiting its reply (response_window_hours); validate_vars enforces that. Rows
-  arriving later than the lookback (after the day they belong to), a changed shop time
-  zone or a late vacation switch need `dbt build --full-refresh`.
+  still awaiting its reply (response_window_hours); validate_vars enforces that. A
+  changed shop time zone or a late vacation switch needs `dbt build --full-refresh`.
 -#}
 
 {#- True on incremental runs of a model. `this` is checked first because unit tests
@@ -25,19 +25,15 @@
     {{ positive_number_var('incremental_lookback_hours') * 3600 }}
 {%- endmacro %}
 
-{#- The model's cutoff: the latest `time_column` of its own table (of the rows that
-    pass `where`, if given) less the lookback; an empty table gives 1900-01-01, so every
-    row is recomputed. -#}
-{% macro incremental_cutoff(time_column, where=none) -%}
+{#- The model's cutoff: the latest `time_column` of its own table less the lookback; an
+    empty table gives 1900-01-01, so every row is recomputed. -#}
+{% macro incremental_cutoff(time_column) -%}
     (
         select coalesce(
             {{ add_seconds('max(' ~ time_column ~ ')', '-' ~ incremental_lookback_seconds()) }},
             cast('1900-01-01' as timestamp)
         )
         from {{ this }}
-        {%- if where %}
-        where {{ where }}
-        {%- endif %}
     )
 {%- endmacro %}
 
@@ -48,11 +44,15 @@
     base models, which hold both; the models that call this carry `-- depends_on:`
     lines for them, since dbt does not see refs that are rendered only on incremental
     runs. -#}
+{#- The base models a pair's sessions are computed from, with the time column of each. -#}
+{% macro pair_base_models() -%}
+    {{ return([('base_chat__messages', 'sent_at'), ('base_chat__session_events', 'occurred_at'), ('base_chat__ratings', 'rated_at')]) }}
+{%- endmacro %}
+
 {% macro changed_pairs(time_column) -%}
     {%- set cutoff = incremental_cutoff(time_column) -%}
     {%- set last_built = model_last_built_at() -%}
-    {%- set tables = [('base_chat__messages', 'sent_at'), ('base_chat__session_events', 'occurred_at'), ('base_chat__ratings', 'rated_at')] -%}
-    {%- for table in tables %}
+    {%- for table in pair_base_models() %}
     select shop_id, buyer_key from {{ ref(table[0]) }}
     where quarantine_reason is null and is_first_delivery and {{ table[1] }} >= {{ cutoff }} or staged_at > {{ last_built }}
     {{ 'union' if not loop.last }}
@@ -111,8 +111,8 @@
     {%- set last_built = model_last_built_at() -%}
     delete from {{ this }}
     where (shop_id, buyer_key) in (
-        {%- for table in ['base_chat__messages', 'base_chat__session_events', 'base_chat__ratings'] %}
-        select shop_id, buyer_key from {{ ref(table) }} where staged_at > {{ last_built }}
+        {%- for table in pair_base_models() %}
+        select shop_id, buyer_key from {{ ref(table[0]) }} where staged_at > {{ last_built }}
         {{ 'union' if not loop.last }}
         {%- endfor %}
     )
