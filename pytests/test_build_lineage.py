@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from dbt_runner import marts_fingerprint, query, run_dbt
+import duckdb
+
+from dbt_runner import WAREHOUSE_FILE, marts_fingerprint, query, run_dbt
 from service_analytics.generate import GenerateConfig, generate
 
 BUILD = ["build", "--resource-type", "seed", "--resource-type", "model"]
@@ -155,3 +157,18 @@ def test_tests_are_not_stopped(warehouse: Path, small_export: Path) -> None:
     result = run_dbt(["test", "-s", "test_type:unit"], warehouse, raw_data_dir=small_export)
     assert result.returncode == 0, result.output[-3000:]
     assert "This warehouse was built from another history" not in result.output
+
+
+def test_a_table_built_by_an_earlier_version_stops_before_any_model(warehouse: Path, export: Path, tmp_path: Path) -> None:
+    """An incremental table without a column its model now writes (a warehouse built by an
+    earlier version: 0.2.0 added delivery_file and staged_at to the base models) stops the
+    run with the table, the column and the full refresh, not with the engine's binder error."""
+    workdir = tmp_path / "earlier"
+    shutil.copytree(warehouse, workdir, ignore=shutil.ignore_patterns("target", "logs"))
+    with duckdb.connect(str(workdir / WAREHOUSE_FILE)) as connection:
+        connection.execute("alter table staging.base_chat__ratings drop column staged_at")
+    stopped = run_dbt(BUILD, workdir, raw_data_dir=export)
+    assert stopped.returncode != 0
+    _assert_stopped_before_any_model(
+        stopped.output, "built by an earlier version of the project", "base_chat__ratings (staged_at)")
+    assert "Binder Error" not in stopped.output

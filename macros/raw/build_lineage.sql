@@ -196,6 +196,12 @@
     do not (or on a warehouse with no record and no incremental table yet: a first build). -#}
 {% macro lineage_differences(export_folder, key_fingerprint) %}
     {% set problems = [] %}
+    {% set outdated = incremental_tables_without_their_columns() %}
+    {% if outdated %}
+        {#- an incremental run would read or append the missing columns and fail in the engine -#}
+        {% do problems.append("incremental tables were built by an earlier version of the project and lack columns it now writes: " ~ outdated[:3] | join('; ') ~ (', ...' if outdated | length > 3 else '')) %}
+        {{ return(problems) }}
+    {% endif %}
     {% set recorded = run_query("select export_folder, key_fingerprint, built_at, row_hash_function from " ~ lineage_relation('build_lineage')) %}
     {% if recorded.rows | length == 0 %}
         {% set built = [] %}
@@ -294,6 +300,21 @@
         {% do nodes.append(node) %}
     {% endfor %}
     {{ return(nodes) }}
+{% endmacro %}
+
+{#- Each built incremental table lacking a column its model documents, as
+    'model (column, ...)': a table an earlier version of the project built. -#}
+{% macro incremental_tables_without_their_columns() %}
+    {% set outdated = [] %}
+    {% for node in incremental_model_nodes() %}
+        {% set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) %}
+        {% if relation is not none %}
+            {% set built = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list %}
+            {% set missing = node.columns.keys() | map('lower') | reject('in', built) | list %}
+            {% if missing %}{% do outdated.append(node.name ~ ' (' ~ missing | join(', ') ~ ')') %}{% endif %}
+        {% endif %}
+    {% endfor %}
+    {{ return(outdated) }}
 {% endmacro %}
 
 {% macro incremental_models_not_selected() %}
