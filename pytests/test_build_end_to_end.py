@@ -561,3 +561,14 @@ def test_malformed_multiline_record_of_a_crlf_file_is_kept_for_quarantine(tmp_pa
     assert result.returncode == 0, result.output[-3000:]
     kept = query(tmp_path / "wh", "select csv_line from raw.agents__malformed_lines")
     assert len(kept) == 1 and 'A97,S0001,"too\nfew"' in kept[0][0], kept
+
+
+@pytest.mark.parametrize("file_name", ["full.duckdb", "my-warehouse.duckdb"])
+def test_a_warehouse_file_named_like_a_keyword_or_with_a_hyphen_builds(
+        file_name: str, small_export: Path, tmp_path: Path) -> None:
+    """DuckDB names the database after the file: `full` is an SQL keyword and `my-warehouse`
+    is no plain identifier, so every statement naming the database must quote it."""
+    result = run_dbt(["run", "-s", "base_chat__shops", "stg_chat__shops"], tmp_path, raw_data_dir=small_export,
+                     extra_env={"DBT_DUCKDB_PATH": str(tmp_path / file_name)})
+    assert result.returncode == 0, result.output[-3000:]
+    assert "Completed successfully" in result.output

@@ -39,7 +39,7 @@
         {{ exceptions.raise_compiler_error("raw_data_dir '" ~ raw_dir ~ "' is not a folder with files in it (paths are relative to the project root). Point it at the folder of your export: dbt build --vars '{raw_data_dir: /path/to/export}'") }}
     {% endif %}
     {% set encoding = raw_csv_encoding() %}
-    {% do run_query("create schema if not exists " ~ target.database ~ ".raw") %}
+    {% do run_query("create schema if not exists " ~ adapter.quote(target.database) ~ ".raw") %}
     {% for table in var('raw_contract') %}
         {% set delivered = raw_table_files(table, raw_dir) %}
         {% set unchanged = unchanged_delivery_files(table, raw_dir) if delivered.folder else [] %}
@@ -47,7 +47,7 @@
         {% for file in delivered.files %}
             {% do selects.append(raw_file_select(table, file, delivered.folder, encoding, file.split('/')[-1] in unchanged)) %}
         {% endfor %}
-        {% do run_query("create or replace view " ~ target.database ~ ".raw." ~ table ~ " as " ~ selects | join(' union all ')) %}
+        {% do run_query("create or replace view " ~ adapter.quote(target.database) ~ ".raw." ~ table ~ " as " ~ selects | join(' union all ')) %}
     {% endfor %}
     {{ return('') }}
 {% endmacro %}
