@@ -14,7 +14,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from service_analytics.bench import BenchResult, Step, export_for, format_result, history_for, measure, slowest_models
+from service_analytics.bench import (
+    BenchResult,
+    Step,
+    export_for,
+    format_result,
+    format_targets,
+    history_for,
+    measure,
+    slowest_models,
+)
 from service_analytics.history import last_full_day
 
 
@@ -299,3 +308,94 @@ def test_bench_with_deliveries_builds_the_earlier_days_then_adds_one_delivery(
     assert code == 0, output.getvalue()
     assert len(seen["history"]) == 2 and seen["incremental"] == seen["models"] == [*seen["history"], seen["incremental"][-1]]
     assert seen["incremental"][-1] > seen["history"][-1]
+
+
+# Issue 20, "Done when": `make bench` prints each figure beside its target, met or missed.
+def _result(**changes: object) -> BenchResult:
+    """A 30-day DuckDB run whose every step succeeded: floor 2 s, full build 20 s, core
+    path 20 s, daily run 1 s, dbt steps peaking at 3 GiB (tests) and 1 GiB (the others)."""
+    ok = {name: Step(name, seconds, 1024.0, 0) for name, seconds in
+          (("floor", 2.0), ("models", 20.0), ("core path", 20.0), ("history", 19.0), ("incremental", 1.0))}
+    figures: dict[str, object] = dict(
+        started_at="t", machine="m", messages=1000, sessions=100, shops=2, days=30, fmt="parquet",
+        floor=ok["floor"], models=ok["models"], tests=Step("tests", 5.0, 3072.0, 0), history=ok["history"],
+        incremental=ok["incremental"], core=ok["core path"],
+    )
+    figures.update(changes)
+    return BenchResult(**figures)  # type: ignore[arg-type]
+
+
+def _target_rows(result: BenchResult) -> dict[str, list[str]]:
+    """The targets block as {label: [figure, "target <= ...", status]}."""
+    block = format_targets(result).splitlines()
+    assert block[0].startswith("targets (issue 20")
+    return {cells[0]: cells[1:] for cells in (re.split(r"\s{2,}", line.strip()) for line in block[1:])}
+
+
+def test_each_target_is_printed_beside_its_figure_met_or_missed() -> None:
+    from service_analytics.bench import TARGETS
+
+    rows = _target_rows(_result())
+    assert list(rows) == [target.label for target in TARGETS]
+    assert rows["daily run / full build, 30 days of history"] == ["5.0%", "target <= 10%", "MET"]  # 1 s of 20 s
+    assert rows["core path / floor"] == ["10.0x", "target <= 12x", "MET"]  # 20 s over 2 s
+    assert rows["all models / floor"] == ["10.0x", "target <= 15x", "MET"]
+    assert rows["peak memory of the dbt steps"] == ["3.00 GiB", "target < 4 GiB", "MET"]  # the tests' 3072 MiB
+    rows = _target_rows(_result(core=Step("core path", 25.0, 1024.0, 0), models=Step("models", 31.0, 4096.0, 0)))
+    assert rows["core path / floor"] == ["12.5x", "target <= 12x", "MISSED"]
+    assert rows["all models / floor"] == ["15.5x", "target <= 15x", "MISSED"]
+    assert rows["peak memory of the dbt steps"] == ["4.00 GiB", "target < 4 GiB", "MISSED"]  # under, not at
+    assert rows["daily run / full build, 30 days of history"] == ["3.2%", "target <= 10%", "MET"]
+    # the targets follow the table in the command's output
+    assert format_result(_result()).endswith(format_targets(_result()))
+
+
+def test_a_run_judges_the_daily_target_of_its_own_length_only() -> None:
+    month = _target_rows(_result())
+    assert month["daily run / full build, a year of history"][-1].startswith("not measured (the run has 30 days")
+    year = _target_rows(_result(days=365, incremental=Step("incremental", 1.2, 1024.0, 0)))
+    assert year["daily run / full build, a year of history"] == ["6.0%", "target <= 5%", "MISSED"]
+    assert year["daily run / full build, 30 days of history"][0] == "n/a"
+    assert year["daily run / full build, 30 days of history"][-1].startswith("not measured")
+
+
+def test_a_step_that_did_not_run_leaves_its_targets_not_measured() -> None:
+    rows = _target_rows(_result(history=None, incremental=None, core=None))
+    assert rows["daily run / full build, 30 days of history"] == ["n/a", "target <= 10%", "not measured (--skip-incremental)"]
+    assert rows["core path / floor"] == ["n/a", "target <= 12x", "not measured (no core path step)"]
+    assert rows["all models / floor"][-1] == "MET"  # the full build and the floor did run
+    assert rows["Spark daily run / full Spark build"] == ["n/a", "target none", "not measured (the run is on duckdb, not spark)"]
+
+
+def test_a_failed_step_gives_no_figure_to_any_target_derived_from_it() -> None:
+    rows = _target_rows(_result(models=Step("models", 0.4, 5000.0, 2)))
+    for label in ("daily run / full build, 30 days of history", "all models / floor", "peak memory of the dbt steps"):
+        assert rows[label][0] == "n/a" and rows[label][-1] == "not measured (models FAILED)", label
+    assert rows["core path / floor"][-1] == "MET"  # its own step and the floor succeeded
+    rows = _target_rows(_result(floor=Step("floor", 0.1, 10.0, 1)))
+    assert rows["core path / floor"][-1] == rows["all models / floor"][-1] == "not measured (floor FAILED)"
+    rows = _target_rows(_result(incremental=Step("incremental", 0.1, 10.0, 1)))
+    assert rows["daily run / full build, 30 days of history"][-1] == "not measured (incremental FAILED)"
+    assert rows["peak memory of the dbt steps"][-1] == "not measured (incremental FAILED)"
+
+
+def test_spark_prints_its_daily_run_ratio_with_no_target_and_nothing_against_a_floor() -> None:
+    result = _result(target="spark", floor=None, core=None, incremental=Step("incremental", 15.0, 1024.0, 0))
+    rows = _target_rows(result)
+    assert rows["Spark daily run / full Spark build"] == ["75.0%", "target none", "no target"]
+    assert rows["daily run / full build, 30 days of history"][-1] == "not measured (not on Spark)"
+    assert rows["core path / floor"][-1] == rows["all models / floor"][-1] == "not measured (no floor on Spark)"
+    table = _rows(format_result(result))
+    assert table["floor (read + per-pair window order)"] == "n/a (no floor query on spark)"
+
+
+def test_bench_records_the_judged_targets_and_runs_the_core_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    code, out, commands = _bench_with_failing_step(monkeypatch, tmp_path, "none", ["--days", "3"])
+    assert code == 0, out
+    (core,) = [command for command in commands if "+fct_sessions" in command]
+    assert core[core.index("--select") + 1:][:3] == ["+fct_sessions", "+fct_shop_daily", "+fct_agent_daily"]
+    assert "--full-refresh" in core
+    (record,) = [json.loads(line) for line in (tmp_path / "bench" / "results.jsonl").read_text().splitlines()]
+    assert record["targets"]["core_vs_floor"] == {"figure": 1.0, "limit": 12.0, "status": "MET"}  # 0.25 s / 0.25 s
+    assert record["targets"]["daily_year"]["status"] == "not measured"
+    assert "core path / floor" in out and "MET" in out
