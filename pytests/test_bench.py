@@ -385,6 +385,10 @@ def test_spark_prints_its_daily_run_ratio_with_no_target_and_nothing_against_a_f
     assert rows["Spark daily run / full Spark build"] == ["75.0%", "target none", "no target"]
     assert rows["daily run / full build, 30 days of history"][-1] == "not measured (not on Spark)"
     assert rows["core path / floor"][-1] == rows["all models / floor"][-1] == "not measured (no floor on Spark)"
+    # dbt's process is measured, not Spark's JVM (nor a PostgreSQL server): no verdict on memory
+    for engine in ("spark", "postgres"):
+        assert _target_rows(_result(target=engine))["peak memory of the dbt steps"][-1] == (
+            f"not measured (on {engine} the engine's memory is a process the bench does not measure)")
     table = _rows(format_result(result))
     assert table["floor (read + per-pair window order)"] == "n/a (no floor query on spark)"
 
