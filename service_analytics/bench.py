@@ -3,8 +3,10 @@
 Generates an export once (cached under bench/cache/ by its parameters), then measures in
 one run: the floor (a single DuckDB query that reads the raw messages and computes the
 per-pair window ordering the sessionisation needs), the full build of seeds and models,
-the data and unit tests, and the peak memory of each step (the largest resident set of
-the step's processes). Prints one table and appends the figures to bench/results.jsonl.
+the core path alone (for its target), the data and unit tests, and the peak memory of
+each step (the largest resident set of the step's processes). Prints one table, then each
+target of issue 20 (TARGETS) beside its figure, MET or MISSED, and appends the figures and
+the verdicts to bench/results.jsonl.
 Nothing here fails on a slow machine: it reports. A step that fails shows FAILED, no
 figure is derived from it, and the command's exit status is 1. The steps run in processes
 of their own (service_analytics.bench_probe).
@@ -22,6 +24,9 @@ With `--target postgres` the same steps run on a throwaway PostgreSQL server sta
 the run (service_analytics.pg_server): the export is loaded with `service-analytics load`
 (its time is a row of its own), the floor is the same window query over raw.chat_messages,
 and peak memory is dbt's process; the server's own memory is bounded by its settings.
+With `--target spark` the steps run on local Spark in a metastore of the bench's own
+(bench/cache/work/spark), with no floor and no core-path step: its daily run's ratio to a
+full Spark build is printed with no target.
 """
 
 from __future__ import annotations
