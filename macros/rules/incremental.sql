@@ -50,9 +50,8 @@
 
 {#- A condition that holds for the rows of `relation_alias` that belong to a changed
     pair on incremental runs, and for every row on full builds. (On full builds the
-    alias goes unused, hence `-- noqa: AL05` where the models name it.) A row-value IN
-    rather than a correlated EXISTS: DuckDB plans it as one hash semi-join instead of
-    first collecting the distinct pairs of the whole input. -#}
+    alias goes unused, hence `-- noqa: AL05` where the models name it.) A row-value IN,
+    not a correlated EXISTS: DuckDB plans it as one hash semi-join. -#}
 {% macro is_changed_pair(relation_alias, time_column) -%}
     {%- if is_incremental_run() -%}
     ({{ relation_alias }}.shop_id, {{ relation_alias }}.buyer_key) in ({{ changed_pairs(time_column) }})
