@@ -259,4 +259,14 @@ def test_history_holds_only_earlier_rows(small_export: Path, tmp_path: Path) -> 
         ).fetchone() or (0,)
     assert later == 0
     assert 0 < counts["chat_messages"] < all_rows
-    assert counts["shops"] > 0 and counts["agents"] > 0
+
+
+def test_history_keeps_the_tables_without_a_time_column_whole(small_export: Path, tmp_path: Path) -> None:
+    """Shops and agents are snapshots, not dated rows: a history holds all of them."""
+    counts = write_history(small_export, tmp_path / "history", last_full_day(small_export) - timedelta(days=1))
+    with duckdb.connect() as connection:
+        for table in ("shops", "agents"):
+            (source_rows,) = connection.execute(
+                f"select count(*) from {reader_sql(small_export / f'{table}.csv')}"
+            ).fetchone() or (0,)
+            assert counts[table] == source_rows > 0, table
