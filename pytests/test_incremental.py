@@ -116,6 +116,8 @@ class LaterRun:
 
 @dataclass
 class DailyRuns:
+    """The warehouses of daily_runs (a full build, the incremental one) and what was read
+    between its runs."""
     last_day: date
     full_dir: Path
     incremental_dir: Path
