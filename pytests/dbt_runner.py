@@ -104,6 +104,14 @@ def manifest_models(workdir: Path, materialized: str | None = None, schema: str 
     )
 
 
+def manifest_columns(workdir: Path, model: str) -> dict[str, str]:
+    """The documented columns of the project's model `model` and their data types, from the
+    manifest of the last dbt run under `workdir`."""
+    manifest = json.loads((workdir / "target" / "manifest.json").read_text(encoding="utf-8"))
+    node = manifest["nodes"][f"model.service_analytics.{model}"]
+    return {name: column["data_type"] for name, column in node["columns"].items()}
+
+
 def incremental_models(workdir: Path) -> list[str]:
     """The project's incremental models, from the manifest of the last dbt run under `workdir`."""
     return manifest_models(workdir, materialized="incremental")

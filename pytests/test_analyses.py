@@ -10,16 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_runner import WAREHOUSE_FILE, query, run_dbt
+from dbt_runner import WAREHOUSE_FILE, manifest_columns, query, run_dbt
 from service_analytics.publish import DEFAULT_PUBLISHED, publish
-
-SHOP_FACTS = (
-    "consultations", "vacation_excluded_sessions", "smart_resolved_sessions", "responded_within_24h_sessions",
-    "responded_late_sessions", "unresponded_sessions", "awaiting_response_sessions", "needs_manual_sessions",
-    "rated_sessions", "satisfied_sessions", "first_response_sessions", "first_response_seconds_sum",
-    "unassigned_sessions",
-)
-AGENT_FACTS = ("assigned_sessions", *(fact for fact in SHOP_FACTS if fact not in ("consultations", "unassigned_sessions")))
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +52,12 @@ def run_as_printed(database: Path, sql: str, facts: tuple[str, ...]) -> list[dic
         return [dict(zip(types, row, strict=True)) for row in cursor.fetchall()]
 
 
+def summed_facts(workdir: Path, daily: str) -> tuple[str, ...]:
+    """The additive facts of the daily mart `daily`: its bigint columns in the manifest (the
+    rates are doubles)."""
+    return tuple(name for name, data_type in manifest_columns(workdir, daily).items() if data_type == "bigint")
+
+
 def ratio(numerator: float, denominator: float) -> float | None:
     return None if denominator == 0 else numerator / denominator
 
@@ -90,7 +88,8 @@ def summed_by_hand(workdir: Path, daily: str, keys: tuple[str, ...], facts: tupl
 def test_the_seller_centre_range_runs_as_printed_everywhere(built: Path, databases: dict[str, Path]) -> None:
     shop, start, end = busiest_shop_and_last_30_days(built)
     sql = compiled_analysis(built, "seller_centre_custom_range", shop, start, end)
-    (expected,) = summed_by_hand(built, "fct_shop_daily", ("shop_id",), SHOP_FACTS, shop, start, end).values()
+    facts = summed_facts(built, "fct_shop_daily")
+    (expected,) = summed_by_hand(built, "fct_shop_daily", ("shop_id",), facts, shop, start, end).values()
     # S6 rates from the summed facts (shared/spec/service-metrics.md)
     rates = {
         "response_rate_24h": ratio(
@@ -102,9 +101,9 @@ def test_the_seller_centre_range_runs_as_printed_everywhere(built: Path, databas
     }
     assert expected["consultations"] > 0
     for where, database in databases.items():
-        (row,) = run_as_printed(database, sql, SHOP_FACTS)
+        (row,) = run_as_printed(database, sql, facts)
         assert (row["shop_id"], str(row["period_start_date"]), str(row["period_end_date"])) == (shop, start, end), where
-        for fact in SHOP_FACTS:
+        for fact in facts:
             assert row[fact] == expected[fact], (where, fact)
         for rate, value in rates.items():
             assert same(row[rate], value), (where, rate)
@@ -113,14 +112,15 @@ def test_the_seller_centre_range_runs_as_printed_everywhere(built: Path, databas
 def test_the_agent_range_runs_as_printed_everywhere(built: Path, databases: dict[str, Path]) -> None:
     shop, start, end = busiest_shop_and_last_30_days(built)
     sql = compiled_analysis(built, "agent_custom_range", shop, start, end)
-    expected = summed_by_hand(built, "fct_agent_daily", ("shop_id", "agent_id"), AGENT_FACTS, shop, start, end)
+    facts = summed_facts(built, "fct_agent_daily")
+    expected = summed_by_hand(built, "fct_agent_daily", ("shop_id", "agent_id"), facts, shop, start, end)
     assert len(expected) >= 2
     for where, database in databases.items():
-        rows = run_as_printed(database, sql, AGENT_FACTS)
+        rows = run_as_printed(database, sql, facts)
         assert {(row["shop_id"], row["agent_id"]) for row in rows} == set(expected), where
         for row in rows:
             sums = expected[(row["shop_id"], row["agent_id"])]
-            for fact in AGENT_FACTS:
+            for fact in facts:
                 assert row[fact] == sums[fact], (where, row["agent_id"], fact)
             rate = ratio(sums["responded_within_24h_sessions"], sums["needs_manual_sessions"] - sums["awaiting_response_sessions"])
             assert same(row["manual_response_rate_24h"], rate), (where, row["agent_id"])

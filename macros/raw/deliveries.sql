@@ -82,17 +82,11 @@
 
 {#-
   S9 across deliveries: the CTEs ending in `collapsed`, one row per distinct raw row and
-  delivery file of `relation` (the rows staged), with
-  - raw_rows: how many raw rows of that file it stands for;
-  - id_key and raw_record (the raw row as JSON: the version, kept for every row so that a
-    later run can compare new rows with it and quarantine it without re-reading its file);
-  - id_versions: the distinct versions of its id across every delivery (more than one is a
-    conflicting duplicate), counting the versions already in the model's own table;
-  - is_first_delivery: whether this is the version's earliest delivery file; its copies
-    in later files are collapsed duplicates.
-  Versions are compared only for ids with more than one row (rare), as D19 did.
-  `stored_columns`: the model's output columns (its rows of the staged ids are re-judged
-  by stored_rows_rejudged).
+  delivery file of `relation`, with raw_rows (the raw rows of that file it stands for),
+  id_key, raw_record (the row as JSON, kept so that a later run can re-judge it without
+  re-reading its file), id_versions (its id's distinct versions across every delivery,
+  those already stored included) and is_first_delivery (copies in later files collapse).
+  `stored_columns`: the model's output columns, for stored_rows_rejudged.
 -#}
 {% macro collapse_delivered_copies(relation, columns, id_column, stored_columns) -%}
 distinct_rows as (

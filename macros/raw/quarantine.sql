@@ -1,16 +1,9 @@
-{#-
-  The S9 machinery every base staging model shares, so that each raw table is checked
-  the same way:
-  - collapse_exact_duplicates: the CTE `collapsed`, one row per distinct raw row, with
-    `raw_rows` (how many raw rows it stands for; raw_rows - 1 were collapsed) and
-    `id_versions` (how many distinct rows share its id: more than one is a conflicting
-    duplicate).
-  - first_failing_check: the reason code of the first failing check, in order, or null.
--#}
-{#- Renders three CTEs, the last named `collapsed`. Exact duplicates collapse in one
-    hash aggregate; the version count per id comes from a second, small aggregate of the
-    ids with more than one distinct row (conflicts are rare), joined back. A window count
-    over the id would read and aggregate the raw table twice (DuckDB plans it as a join). -#}
+{#- The S9 checks every base staging model shares, so each raw table is checked the same way. -#}
+
+{#- Three CTEs, the last `collapsed`: one row per distinct raw row, with raw_rows (the raw
+    rows it stands for) and id_versions (the distinct rows sharing its id; more than one
+    is a conflict). Versions are counted only for the ids with more than one row (rare)
+    and joined back: a window count over the id would read the raw table twice. -#}
 {% macro collapse_exact_duplicates(relation, columns, id_column) -%}
 distinct_rows as (
     select

@@ -254,11 +254,9 @@
 {#-
   A file whose records (lines outside quoted fields) end partly in CRLF and partly in LF
   stops DuckDB's strict reader ('invalid state'; D32): the message naming the file and
-  the conversion, or ''. Counted without ordering the lines: DuckDB splits a file at
-  every CR and LF with new_line '\n' and at CRLF or LF with '\r\n', so the difference
-  is the number of CRLFs; the line breaks inside quoted fields (read by the lenient
-  reader, only when both kinds occur) are taken off. One other end may be a last line
-  without a line end: the file's last byte tells (.csv only; a .csv.gz passes).
+  the conversion, or ''. The CRLFs are counted without ordering the lines: the lines
+  split at every CR and LF less those split at CRLF or LF, less the line breaks inside
+  quoted fields; the file's last byte tells a last line without a line end (.csv only).
 -#}
 {% macro mixed_record_ends_message(file, table, names, columns, encoding) %}
     {% set quoted_file = file | replace("'", "''") %}

@@ -1,18 +1,10 @@
 {#-
-  Incremental builds by buyer pair (issue 5, docs/decisions.md D18).
-
-  Every output row of the session models depends only on its (shop_id, buyer_key)
-  pair's own messages, events and ratings, on its shop (time zone, vacations) and on the
-  high-water mark. So a daily run recomputes, from their whole history, exactly the
-  pairs with a clean message, session event or rating at or after the cutoff, or with a
-  row staged since the model's last build (D50), and replaces their rows (delete+insert
-  on the pair); every other pair's rows stay.
-
-  The cutoff is the latest time already in the model's own table less
-  var incremental_lookback_hours. The lookback must cover what can still change for a
-  pair with nothing new: a session still open (session_timeout_hours) and a session
-  still awaiting its reply (response_window_hours); validate_vars enforces that. A
-  changed shop time zone or a late vacation switch needs `dbt build --full-refresh`.
+  Incremental builds by buyer pair (D18): a session model's rows depend only on their
+  (shop_id, buyer_key) pair's own rows, its shop and the high-water mark, so a run
+  recomputes whole only the pairs with a row since the cutoff or staged since the model's
+  last build (D50). The lookback must cover a session still open or awaiting its reply
+  (validate_vars checks it); a changed time zone or a late vacation switch needs
+  --full-refresh.
 -#}
 
 {#- True on incremental runs of a model. `this` is checked first because unit tests
@@ -37,18 +29,15 @@
     )
 {%- endmacro %}
 
-{#- The pairs with a clean message, session event or rating at or after the cutoff (a
-    session still open or awaiting its reply), and the pairs of every row staged or
-    re-judged since the model's own last build (D50): a late row dated before the
-    cutoff, and a clean row that a conflicting later version quarantined. Read from the
-    base models, which hold both; the models that call this carry `-- depends_on:`
-    lines for them, since dbt does not see refs that are rendered only on incremental
-    runs. -#}
 {#- The base models a pair's sessions are computed from, with the time column of each. -#}
 {% macro pair_base_models() -%}
     {{ return([('base_chat__messages', 'sent_at'), ('base_chat__session_events', 'occurred_at'), ('base_chat__ratings', 'rated_at')]) }}
 {%- endmacro %}
 
+{#- The pairs with a clean row at or after the cutoff, or with a row staged or re-judged
+    since the model's last build (D50: a late row, a row a later version quarantined).
+    Callers carry `-- depends_on:` lines for the base models: dbt does not see refs
+    rendered only on incremental runs. -#}
 {% macro changed_pairs(time_column) -%}
     {%- set cutoff = incremental_cutoff(time_column) -%}
     {%- set last_built = model_last_built_at() -%}
@@ -61,9 +50,8 @@
 
 {#- A condition that holds for the rows of `relation_alias` that belong to a changed
     pair on incremental runs, and for every row on full builds. (On full builds the
-    alias goes unused, hence `-- noqa: AL05` where the models name it.) A row-value IN
-    rather than a correlated EXISTS: DuckDB plans it as one hash semi-join instead of
-    first collecting the distinct pairs of the whole input. -#}
+    alias goes unused, hence `-- noqa: AL05` where the models name it.) A row-value IN,
+    not a correlated EXISTS: DuckDB plans it as one hash semi-join. -#}
 {% macro is_changed_pair(relation_alias, time_column) -%}
     {%- if is_incremental_run() -%}
     ({{ relation_alias }}.shop_id, {{ relation_alias }}.buyer_key) in ({{ changed_pairs(time_column) }})
@@ -87,10 +75,9 @@
     ) }}
 {%- endmacro %}
 
-{#- Spark: its Parquet tables cannot delete rows, and neither `merge` (it needs one
-    source row per key, while a pair or an id has many) nor `insert_overwrite` (it
-    replaces partitions, not keys) is delete+insert; so the models are rebuilt whole
-    (`table`), a full refresh every run (decisions.md D28). -#}
+{#- Spark: Parquet tables cannot delete rows, and neither `merge` (one source row per
+    key) nor `insert_overwrite` (whole partitions) is delete+insert, so the models are
+    tables rebuilt every run (D28). -#}
 {% macro spark__delete_insert_config(unique_key) -%}
     {{ config(materialized='table', file_format='parquet') }}
 {%- endmacro %}
@@ -131,17 +118,11 @@
 {%- endmacro %}
 
 {#-
-  Daily marts and reports incremental by shop and day (decisions.md D31).
-
-  A session can change in a run only if something of it is at most
-  max(session_timeout_hours, response_window_hours, rating_window_days) before the run's
-  cutoff (D18), and the cutoff is at most incremental_lookback_hours before the latest
-  time already built. A mart's own latest day bounds that time from below (less a day
-  for time-zone offsets). So a run rebuilds, for every shop, the days from its floor
-  (the mart's latest day less rebuilt_days_back() days) on, and for a shop with a
-  session touched since the floor but started earlier (a session kept alive for days),
-  from that session's day on. The bound comes from the mart's own table, so a mart left
-  out of some runs rebuilds more, never less.
+  Daily marts and reports incremental by shop and day (D31): a session changes only
+  within the lookback plus its longest wait, so a run rebuilds every shop's days from the
+  mart's own latest day less rebuilt_days_back(), and a shop's older session touched
+  since then from its day. Read from the mart's own table, so a mart left out of some
+  runs rebuilds more, never less.
 -#}
 
 {#- How many days before a mart's latest day a run rebuilds for every shop. -#}
@@ -269,13 +250,11 @@
     {{ return('table' if target.type == 'spark' else 'incremental') }}
 {%- endmacro %}
 
-{#- The incremental strategy `rebuilt_days` (dbt finds it by its name), for unique_key
-    [shop column, day column]: dbt's delete+insert deletes only the keys of the new rows,
-    so a rebuilt day left with none (its sessions quarantined by a later conflicting
-    version) would keep its old rows. This first deletes every day is_rebuilt_day
-    selects (the condition reads the table before the delete, as the model's select did),
-    then runs dbt's delete+insert, which also replaces the days of shops a report
-    rebuilds whole. -#}
+{#- The incremental strategy `rebuilt_days`, unique_key [shop column, day column]: dbt's
+    delete+insert deletes only the keys of the new rows, so a rebuilt day left with none
+    (its sessions quarantined later) would keep its old rows. This first deletes every
+    day is_rebuilt_day selects (the condition reads the table before the delete, as the
+    model's select did), then runs dbt's delete+insert. -#}
 {% macro get_incremental_rebuilt_days_sql(arg_dict) -%}
     {%- set shop_column, day_column = arg_dict['unique_key'] -%}
     delete from {{ arg_dict['target_relation'] }} as replaced_rows

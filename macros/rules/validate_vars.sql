@@ -1,10 +1,9 @@
 {#-
-  Checks the project variables at the start of every run (on-run-start), before any
-  model, so a wrong value, or a --vars name the project does not read (a typo that would
-  leave the default in force), gives one clear message instead of a SQL error deep in a
-  model or a silently ignored setting. Then a run with thresholds other than the
-  warehouse's stops too (changed_thresholds below).
-  The threshold macros check again where they are used (unit tests do not run hooks).
+  Checks the project variables before any model (on-run-start): a wrong value or an
+  unknown --vars name (a typo that would leave the default in force) gives one clear
+  message, not a SQL error deep in a model or an ignored setting; so do thresholds other
+  than the warehouse's (changed_thresholds). The threshold macros check again where
+  they are used, since unit tests do not run hooks.
 -#}
 {% macro validate_vars() %}
     {% if not execute %}{{ return('') }}{% endif %}

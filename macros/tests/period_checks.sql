@@ -2,8 +2,8 @@
   S6 reconciliation: the period report of `grain` against its daily mart summed over each
   period's days with a range join, the plain reading of "a period is the sum of its days"
   (the report uses running sums). Only the first and last `edge_days` as-of days are
-  checked, since the range join over a long history runs out of memory; the unit test of
-  rpt_shop_periods pins the presets on every day.
+  checked, since the range join over a long history runs out of memory; the unit tests of
+  int_calendar__preset_periods and rpt_shop_periods pin the presets on every day.
 -#}
 {% macro periods_sum_their_days(grain, edge_days=10) -%}
 {%- set keys = period_grain(grain).key_columns -%}

@@ -37,18 +37,22 @@ daily as (
 shop_targets as (
     select
         shop_id,
-        max(case when metric_name = 'response_rate_24h' then target_value end) as response_rate_24h_target,
-        max(case when metric_name = 'response_rate_24h' then target_direction end)
-            as response_rate_24h_target_direction,
-        max(case when metric_name = 'satisfaction_rate' then target_value end) as satisfaction_rate_target,
-        max(case when metric_name = 'satisfaction_rate' then target_direction end)
-            as satisfaction_rate_target_direction,
-        max(case when metric_name = 'avg_first_response_seconds' then target_value end)
-            as avg_first_response_seconds_target,
-        max(case when metric_name = 'avg_first_response_seconds' then target_direction end)
-            as avg_first_response_seconds_target_direction
-    from {{ ref('int_shops__metric_targets') }}
-    group by shop_id
+        response_rate_24h_target,
+        response_rate_24h_target_direction,
+        satisfaction_rate_target,
+        satisfaction_rate_target_direction,
+        avg_first_response_seconds_target,
+        avg_first_response_seconds_target_direction
+    from {{ ref('int_shops__period_targets') }}
+),
+
+preset_periods as (
+    select
+        as_of_date,
+        period_name,
+        period_start_date,
+        period_end_date
+    from {{ ref('int_calendar__preset_periods') }}
 ),
 
 spans as (
@@ -89,38 +93,17 @@ as_of_days as (
             and needed_shop_days.date_day between spans.first_date_day and spans.last_date_day
 ),
 
+-- the preset periods that end on each as-of day the run rebuilds
 periods as (
     select
-        shop_id,
-        as_of_date,
-        'last_7_days' as period_name,
-        {{ preset_period_start('last_7_days', 'as_of_date') }} as period_start_date
+        as_of_days.shop_id,
+        as_of_days.as_of_date,
+        preset_periods.period_name,
+        preset_periods.period_start_date,
+        preset_periods.period_end_date
     from as_of_days
-    where is_rebuilt
-    union all
-    select
-        shop_id,
-        as_of_date,
-        'last_28_days' as period_name,
-        {{ preset_period_start('last_28_days', 'as_of_date') }} as period_start_date
-    from as_of_days
-    where is_rebuilt
-    union all
-    select
-        shop_id,
-        as_of_date,
-        'calendar_week' as period_name,
-        {{ preset_period_start('calendar_week', 'as_of_date') }} as period_start_date
-    from as_of_days
-    where is_rebuilt
-    union all
-    select
-        shop_id,
-        as_of_date,
-        'calendar_month' as period_name,
-        {{ preset_period_start('calendar_month', 'as_of_date') }} as period_start_date
-    from as_of_days
-    where is_rebuilt
+    inner join preset_periods on as_of_days.as_of_date = preset_periods.as_of_date
+    where as_of_days.is_rebuilt
 ),
 
 -- each shop's facts summed from its first day (on incremental runs, its first day needed)
@@ -166,6 +149,7 @@ period_facts as (
         periods.as_of_date,
         periods.period_name,
         periods.period_start_date,
+        periods.period_end_date,
         period_end.consultations - coalesce(before_start.consultations, 0) as consultations,
         period_end.vacation_excluded_sessions - coalesce(before_start.vacation_excluded_sessions, 0)
             as vacation_excluded_sessions,
@@ -194,63 +178,45 @@ period_facts as (
             and before_start.as_of_date = {{ add_days('periods.period_start_date', -1) }}
 ),
 
+-- the rates recomputed from the period's sums (never an average of daily rates), beside
+-- the shop's targets
 period_rates as (
     select
-        shop_id,
-        as_of_date,
-        period_name,
-        period_start_date,
-        consultations,
-        vacation_excluded_sessions,
-        smart_resolved_sessions,
-        responded_within_24h_sessions,
-        responded_late_sessions,
-        unresponded_sessions,
-        awaiting_response_sessions,
-        needs_manual_sessions,
-        rated_sessions,
-        satisfied_sessions,
-        first_response_sessions,
-        first_response_seconds_sum,
-        unassigned_sessions,
-        {{ response_rate_24h('smart_resolved_sessions', 'responded_within_24h_sessions', 'consultations',
-            'vacation_excluded_sessions', 'awaiting_response_sessions') }} as response_rate_24h,
-        {{ satisfaction_rate('satisfied_sessions', 'rated_sessions') }} as satisfaction_rate,
-        {{ avg_first_response_seconds('first_response_seconds_sum', 'first_response_sessions') }}
-            as avg_first_response_seconds
-    from period_facts
-),
-
-with_targets as (
-    select
-        period_rates.shop_id,
-        period_rates.as_of_date,
-        period_rates.period_name,
-        period_rates.period_start_date,
-        period_rates.consultations,
-        period_rates.vacation_excluded_sessions,
-        period_rates.smart_resolved_sessions,
-        period_rates.responded_within_24h_sessions,
-        period_rates.responded_late_sessions,
-        period_rates.unresponded_sessions,
-        period_rates.awaiting_response_sessions,
-        period_rates.needs_manual_sessions,
-        period_rates.rated_sessions,
-        period_rates.satisfied_sessions,
-        period_rates.first_response_sessions,
-        period_rates.first_response_seconds_sum,
-        period_rates.unassigned_sessions,
-        period_rates.response_rate_24h,
-        period_rates.satisfaction_rate,
-        period_rates.avg_first_response_seconds,
+        period_facts.shop_id,
+        period_facts.as_of_date,
+        period_facts.period_name,
+        period_facts.period_start_date,
+        period_facts.period_end_date,
+        period_facts.consultations,
+        period_facts.vacation_excluded_sessions,
+        period_facts.smart_resolved_sessions,
+        period_facts.responded_within_24h_sessions,
+        period_facts.responded_late_sessions,
+        period_facts.unresponded_sessions,
+        period_facts.awaiting_response_sessions,
+        period_facts.needs_manual_sessions,
+        period_facts.rated_sessions,
+        period_facts.satisfied_sessions,
+        period_facts.first_response_sessions,
+        period_facts.first_response_seconds_sum,
+        period_facts.unassigned_sessions,
+        {{ response_rate_24h(
+            'period_facts.smart_resolved_sessions', 'period_facts.responded_within_24h_sessions',
+            'period_facts.consultations', 'period_facts.vacation_excluded_sessions',
+            'period_facts.awaiting_response_sessions'
+        ) }} as response_rate_24h,
+        {{ satisfaction_rate('period_facts.satisfied_sessions', 'period_facts.rated_sessions') }} as satisfaction_rate,
+        {{ avg_first_response_seconds(
+            'period_facts.first_response_seconds_sum', 'period_facts.first_response_sessions'
+        ) }} as avg_first_response_seconds,
         shop_targets.response_rate_24h_target,
         shop_targets.response_rate_24h_target_direction,
         shop_targets.satisfaction_rate_target,
         shop_targets.satisfaction_rate_target_direction,
         shop_targets.avg_first_response_seconds_target,
         shop_targets.avg_first_response_seconds_target_direction
-    from period_rates
-    left join shop_targets on period_rates.shop_id = shop_targets.shop_id
+    from period_facts
+    left join shop_targets on period_facts.shop_id = shop_targets.shop_id
 )
 
 select
@@ -258,7 +224,7 @@ select
     as_of_date,
     period_name,
     period_start_date,
-    as_of_date as period_end_date,
+    period_end_date,
     consultations,
     vacation_excluded_sessions,
     smart_resolved_sessions,
@@ -281,6 +247,6 @@ select
     avg_first_response_seconds,
     avg_first_response_seconds_target,
     {{ is_target_met('avg_first_response_seconds') }} as is_avg_first_response_seconds_target_met
-from with_targets
+from period_rates
 -- in day order: the days a run rebuilds are then the table's last row groups (D31)
 order by as_of_date
