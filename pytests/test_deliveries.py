@@ -226,8 +226,6 @@ def test_a_late_row_dated_before_the_lookback_is_recomputed(late_row: tuple[Path
         assert marts_fingerprint(workdir, schema, table) == marts_fingerprint(full, schema, table), f"{table} differs from a full build"
 
 
-@pytest.mark.xfail(strict=True, reason="the daily marts rebuild days from the lookback on (D31); the days of late or "
-                   "re-judged rows are the shop-day filter's part of issue 20 (helper C1)")
 def test_a_late_row_dated_before_the_lookback_reaches_the_daily_marts(late_row: tuple[Path, Path]) -> None:
     workdir, full = late_row
     assert marts_fingerprint(workdir) == marts_fingerprint(full)

@@ -49,14 +49,25 @@
     {{ return([('base_chat__messages', 'sent_at'), ('base_chat__session_events', 'occurred_at'), ('base_chat__ratings', 'rated_at')]) }}
 {%- endmacro %}
 
-{% macro changed_pairs(time_column) -%}
+{#- With `zones` (int_shops__timezones), also every pair with a message in a shop whose
+    time zone is newer than the model's last build (D65). -#}
+{% macro changed_pairs(time_column, zones=none) -%}
     {%- set cutoff = incremental_cutoff(time_column) -%}
     {%- set last_built = model_last_built_at() -%}
     {%- for table in pair_base_models() %}
     select shop_id, buyer_key from {{ ref(table[0]) }}
     where quarantine_reason is null and is_first_delivery and {{ table[1] }} >= {{ cutoff }} or staged_at > {{ last_built }}
+        {%- if zones is not none and loop.first %}
+        or shop_id in ({{ rezoned_shops(zones) }})
+        {%- endif %}
     {{ 'union' if not loop.last }}
     {%- endfor %}
+{%- endmacro %}
+
+{#- The shops of `zones` (int_shops__timezones) whose time zone is newer than the model's
+    last build (D65). -#}
+{% macro rezoned_shops(zones) -%}
+    select shop_id from {{ zones }} where timezone_since > {{ model_last_built_at() }}
 {%- endmacro %}
 
 {#- A condition that holds for the rows of `relation_alias` that belong to a changed
@@ -64,9 +75,9 @@
     alias goes unused, hence `-- noqa: AL05` where the models name it.) A row-value IN
     rather than a correlated EXISTS: DuckDB plans it as one hash semi-join instead of
     first collecting the distinct pairs of the whole input. -#}
-{% macro is_changed_pair(relation_alias, time_column) -%}
+{% macro is_changed_pair(relation_alias, time_column, zones=none) -%}
     {%- if is_incremental_run() -%}
-    ({{ relation_alias }}.shop_id, {{ relation_alias }}.buyer_key) in ({{ changed_pairs(time_column) }})
+    ({{ relation_alias }}.shop_id, {{ relation_alias }}.buyer_key) in ({{ changed_pairs(time_column, zones) }})
     {%- else -%}
     true
     {%- endif -%}
@@ -100,9 +111,80 @@
     became quarantined (a conflicting later version) has no row left to insert, so only
     this delete removes its old rows; the pairs it deletes are recomputed by the run
     (changed_pairs), and if the run fails, by the next. -#}
-{% macro pair_incremental_config() -%}
+{% macro pair_incremental_config(records_changed_days=false) -%}
     {{ delete_insert_config(['shop_id', 'buyer_key']) }}
+    {%- if records_changed_days %}
+    {{ config(
+        pre_hook=["{{ record_changed_session_days() }}", "{{ delete_restaged_pairs() }}"],
+        post_hook="{{ record_rebuilt_session_shops() }}"
+    ) }}
+    {%- else %}
     {{ config(pre_hook="{{ delete_restaged_pairs() }}") }}
+    {%- endif %}
+{%- endmacro %}
+
+{#- The post-hook of fct_sessions: on a full build (not Spark), every shop it holds, from
+    before_all_history_date(), so a daily mart not rebuilt in the same run rebuilds whole
+    on its next run (D64). -#}
+{% macro record_rebuilt_session_shops() -%}
+    {%- if not is_incremental_run() and target.type != 'spark' -%}
+    insert into {{ lineage_relation('session_day_changes') }} (shop_id, date_day, changed_at)
+    select distinct
+        shop_id,
+        {{ before_all_history_date() }} as date_day,
+        {{ staged_at() }} as changed_at
+    from {{ this }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The pre-hook of fct_sessions, before its rows change (D64): records in
+    meta.session_day_changes, with the run's start, every (shop_id, date_day) whose
+    sessions the run changes: each session of a recomputed pair that is new, gone or
+    different in any column, on the day it had and on the day it has now. Nothing on full
+    builds (record_rebuilt_session_shops) or Spark. A shop whose time zone changed (D65)
+    is recorded from before_all_history_date(): its local days and hours all move. -#}
+{% macro record_changed_session_days() -%}
+    {%- if execute and is_incremental_run() and target.type != 'spark' -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    insert into {{ lineage_relation('session_day_changes') }} (shop_id, date_day, changed_at)
+    with
+    recomputed_pairs as (
+        {{ changed_pairs('last_message_at', ref('int_shops__timezones')) }}
+    ),
+    old_sessions as (
+        select {{ columns | join(', ') }}
+        from {{ this }}
+        where (shop_id, buyer_key) in (select shop_id, buyer_key from recomputed_pairs)
+    ),
+    new_sessions as (
+        select {{ columns | join(', ') }}
+        from {{ ref('int_sessions__outcomes') }}
+        where (shop_id, buyer_key) in (select shop_id, buyer_key from recomputed_pairs)
+    ),
+    differing as (
+        select
+            old_sessions.shop_id as old_shop_id,
+            old_sessions.date_day as old_date_day,
+            new_sessions.shop_id as new_shop_id,
+            new_sessions.date_day as new_date_day
+        from old_sessions
+        full outer join new_sessions on old_sessions.session_id = new_sessions.session_id
+        where old_sessions.session_id is null or new_sessions.session_id is null
+            {%- for column in columns %}
+            or old_sessions.{{ column }} is distinct from new_sessions.{{ column }}
+            {%- endfor %}
+    ),
+    changed_days as (
+        select old_shop_id as shop_id, old_date_day as date_day from differing where old_shop_id is not null
+        union
+        select new_shop_id as shop_id, new_date_day as date_day from differing where new_shop_id is not null
+    )
+    select shop_id, date_day, {{ staged_at() }} as changed_at
+    from changed_days
+    union
+    select shop_id, {{ before_all_history_date() }} as date_day, {{ staged_at() }} as changed_at
+    from ({{ rezoned_shops(ref('int_shops__timezones')) }}) as rezoned
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The pre-hook of pair_incremental_config (nothing on full builds). -#}
@@ -172,11 +254,22 @@
     )
 {%- endmacro %}
 
+{#- The (shop_id, date_day) whose sessions changed since the mart's last build, as the
+    pre-hook of fct_sessions recorded them (record_changed_session_days, D64). -#}
+{% macro changed_session_days() -%}
+    select
+        shop_id,
+        date_day
+    from {{ lineage_relation('session_day_changes') }}
+    where changed_at > {{ model_last_built_at() }}
+{%- endmacro %}
+
 {#- Every shop a run rebuilds, with its first rebuilt day: the floor for a shop with rows
-    built on or after it, the first day of its sessions on or after the floor or touched
-    since it (a message, the end, from which a rating may still come), and
-    before_all_history_date() for the shops of `whole_shops` (SQL selecting shop_id),
-    if given. Reads the mart's own table and fct_sessions. -#}
+    built on or after it, the first day whose sessions changed since the mart's last build
+    (changed_session_days: a late or re-judged row, a session kept open, a late rating,
+    a changed time zone), and before_all_history_date() for the shops of `whole_shops`
+    (SQL selecting shop_id), if given. Reads the mart's own table and
+    meta.session_day_changes, no model. -#}
 {% macro rebuilt_shops(own_day_column, whole_shops=none) -%}
     {%- set floor = rebuilt_floor_date(own_day_column) -%}
     select
@@ -193,9 +286,7 @@
         select
             shop_id,
             min(date_day) as first_rebuilt_date
-        from {{ ref('fct_sessions') }}
-        where date_day >= {{ floor }}
-            or greatest(last_message_at, coalesce(session_ended_at, last_message_at)) >= cast({{ floor }} as timestamp)
+        from ({{ changed_session_days() }}) as changed_days
         group by shop_id
         {%- if whole_shops %}
         union all
