@@ -11,8 +11,10 @@
   The cutoff is the latest time already in the model's own table less
   var incremental_lookback_hours. The lookback must cover what can still change for a
   pair with nothing new: a session still open (session_timeout_hours) and a session
-  still awaiting its reply (response_window_hours); validate_vars enforces that. A
-  changed shop time zone or a late vacation switch needs `dbt build --full-refresh`.
+  still awaiting its reply (response_window_hours); validate_vars enforces that. The
+  models whose rows depend on the shop's time zone (int_sessions__outcomes,
+  fct_sessions) also recompute every pair of a shop whose zone changed (D65). A late
+  vacation switch needs `dbt build --full-refresh`.
 -#}
 
 {#- True on incremental runs of a model. `this` is checked first because unit tests
@@ -67,7 +69,7 @@
 {#- The shops of `zones` (int_shops__timezones) whose time zone is newer than the model's
     last build (D65). -#}
 {% macro rezoned_shops(zones) -%}
-    select shop_id from {{ zones }} where timezone_since > {{ model_last_built_at() }}
+    select shop_id from {{ zones }} where staged_at > {{ model_last_built_at() }}
 {%- endmacro %}
 
 {#- A condition that holds for the rows of `relation_alias` that belong to a changed
@@ -141,8 +143,11 @@
     meta.session_day_changes, with the run's start, every (shop_id, date_day) whose
     sessions the run changes: each session of a recomputed pair that is new, gone or
     different in any column, on the day it had and on the day it has now. Nothing on full
-    builds (record_rebuilt_session_shops) or Spark. A shop whose time zone changed (D65)
-    is recorded from before_all_history_date(): its local days and hours all move. -#}
+    builds (record_rebuilt_session_shops) or Spark. Also the day before the UTC day of
+    every message staged since fct_sessions' last build, for the marts that read messages
+    themselves (a late manual reply outside any session still counts in an agent's
+    workload); and a shop whose time zone changed (D65) from before_all_history_date():
+    its local days and hours all move. -#}
 {% macro record_changed_session_days() -%}
     {%- if execute and is_incremental_run() and target.type != 'spark' -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
@@ -184,6 +189,10 @@
     union
     select shop_id, {{ before_all_history_date() }} as date_day, {{ staged_at() }} as changed_at
     from ({{ rezoned_shops(ref('int_shops__timezones')) }}) as rezoned
+    union
+    select distinct shop_id, {{ add_days('cast(sent_at as date)', -1) }} as date_day, {{ staged_at() }} as changed_at
+    from {{ ref('base_chat__messages') }}
+    where staged_at > {{ model_last_built_at() }} and shop_id is not null and sent_at is not null
     {%- endif -%}
 {%- endmacro %}
 
@@ -213,17 +222,16 @@
 {%- endmacro %}
 
 {#-
-  Daily marts and reports incremental by shop and day (decisions.md D31).
+  Daily marts and reports incremental by shop and day (decisions.md D31, D64).
 
-  A session can change in a run only if something of it is at most
-  max(session_timeout_hours, response_window_hours, rating_window_days) before the run's
-  cutoff (D18), and the cutoff is at most incremental_lookback_hours before the latest
-  time already built. A mart's own latest day bounds that time from below (less a day
-  for time-zone offsets). So a run rebuilds, for every shop, the days from its floor
-  (the mart's latest day less rebuilt_days_back() days) on, and for a shop with a
-  session touched since the floor but started earlier (a session kept alive for days),
-  from that session's day on. The bound comes from the mart's own table, so a mart left
-  out of some runs rebuilds more, never less.
+  A run rebuilds, for every shop, the days from its floor (the mart's latest day less
+  rebuilt_days_back() days: what a session still open or awaiting its reply can reach,
+  and the new days) on; and, for a shop with a day whose sessions changed since the
+  mart's own last build (recorded by fct_sessions' pre-hook in meta.session_day_changes:
+  a session kept open for days, a late rating, a late or re-judged row, a session that
+  moved or vanished, a changed time zone), from that day on. Both bounds come from the
+  mart's own table and last build, so a mart left out of some runs rebuilds more, never
+  less.
 -#}
 
 {#- How many days before a mart's latest day a run rebuilds for every shop. -#}
@@ -301,14 +309,15 @@
 
 {#- The condition of the rows a daily run rebuilds: `shop` and `day` (SQL of the row,
     qualified, as the test is correlated) on or after the shop's first rebuilt day
-    (rebuilt_shops); true on full builds. The plain comparison with the earliest such
-    day drops most rows before the per-shop join. Not under an OR, so PostgreSQL plans
+    (rebuilt_shops); true on full builds. The plain comparison with a lower bound of every
+    shop's first day (the floor, or an earlier changed day) drops most rows before the
+    per-shop join, without a second rebuilt_shops. Not under an OR, so PostgreSQL plans
     the EXISTS as one semi-join. -#}
 {% macro is_rebuilt_day(shop, day, own_day_column='date_day') -%}
     {%- if is_incremental_run() -%}
-    ({{ day }} >= (
-        select min(first_rebuilt_date) from ({{ rebuilt_shops(own_day_column) }}) as rebuilt_shops
-    ) and exists (
+    {%- set floor = rebuilt_floor_date(own_day_column) -%}
+    ({{ day }} >= least({{ floor }}, coalesce((select min(date_day) from ({{ changed_session_days() }}) as changed_days), {{ floor }}))
+    and exists (
         select 1
         from ({{ rebuilt_shops(own_day_column) }}) as rebuilt_shops
         where rebuilt_shops.shop_id = {{ shop }} and {{ day }} >= rebuilt_shops.first_rebuilt_date

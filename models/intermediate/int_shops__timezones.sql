@@ -6,7 +6,7 @@
   session models recompute every pair of a shop whose zone is newer than their own last
   build, and fct_sessions then has the daily marts rebuild that shop whole.
 -#}
-{%- set previous = load_relation(this) if target.type != 'spark' and not flags.FULL_REFRESH else none %}
+{%- set previous = load_relation(this) if execute and target.type != 'spark' and not flags.FULL_REFRESH else none %}
 with
 
 shops as (
@@ -18,17 +18,17 @@ shops as (
 
 previous_zones as (
     {%- if previous is not none %}
-    select
-        shop_id,
-        timezone,
-        timezone_since
-    from {{ previous }}
+        select
+            shop_id,
+            timezone,
+            staged_at
+        from {{ previous }}
     {%- else %}
-    select
-        cast(null as {{ dbt.type_string() }}) as shop_id,
-        cast(null as {{ dbt.type_string() }}) as timezone,
-        cast(null as timestamp) as timezone_since
-    where false
+        select
+            cast(null as {{ dbt.type_string() }}) as shop_id,
+            cast(null as {{ dbt.type_string() }}) as timezone,
+            cast(null as timestamp) as staged_at
+        where false
     {%- endif %}
 ),
 
@@ -36,7 +36,7 @@ zones as (
     select
         shops.shop_id,
         shops.timezone,
-        coalesce(previous_zones.timezone_since, {{ staged_at() }}) as timezone_since
+        coalesce(previous_zones.staged_at, {{ staged_at() }}) as staged_at
     from shops
     left join previous_zones
         on shops.shop_id = previous_zones.shop_id and shops.timezone = previous_zones.timezone
@@ -45,5 +45,5 @@ zones as (
 select
     shop_id,
     timezone,
-    timezone_since
+    staged_at
 from zones
