@@ -52,18 +52,21 @@
 {%- endmacro %}
 
 {#- With `zones` (int_shops__timezones), also every pair with a message in a shop whose
-    time zone is newer than the model's last build (D65). -#}
+    time zone is newer than the model's last build (D65): a branch of its own, as an IN
+    under the OR would be a per-row SubPlan on PostgreSQL. -#}
 {% macro changed_pairs(time_column, zones=none) -%}
     {%- set cutoff = incremental_cutoff(time_column) -%}
     {%- set last_built = model_last_built_at() -%}
     {%- for table in pair_base_models() %}
     select shop_id, buyer_key from {{ ref(table[0]) }}
     where quarantine_reason is null and is_first_delivery and {{ table[1] }} >= {{ cutoff }} or staged_at > {{ last_built }}
-        {%- if zones is not none and loop.first %}
-        or shop_id in ({{ rezoned_shops(zones) }})
-        {%- endif %}
     {{ 'union' if not loop.last }}
     {%- endfor %}
+    {%- if zones is not none %}
+    union
+    select shop_id, buyer_key from {{ ref(pair_base_models()[0][0]) }}
+    where shop_id in ({{ rezoned_shops(zones) }})
+    {%- endif %}
 {%- endmacro %}
 
 {#- The shops of `zones` (int_shops__timezones) whose time zone is newer than the model's
