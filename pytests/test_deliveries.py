@@ -226,8 +226,6 @@ def test_a_late_row_dated_before_the_lookback_is_recomputed(late_row: tuple[Path
         assert marts_fingerprint(workdir, schema, table) == marts_fingerprint(full, schema, table), f"{table} differs from a full build"
 
 
-@pytest.mark.xfail(strict=True, reason="the daily marts rebuild days from the lookback on (D31); the days of late or "
-                   "re-judged rows are the shop-day filter's part of issue 20 (helper C1)")
 def test_a_late_row_dated_before_the_lookback_reaches_the_daily_marts(late_row: tuple[Path, Path]) -> None:
     workdir, full = late_row
     assert marts_fingerprint(workdir) == marts_fingerprint(full)
@@ -281,3 +279,32 @@ def test_both_forms_of_a_table_stop_the_run(full_from_folder, restored: Path, tm
     assert result.returncode != 0
     assert "raw table 'chat_messages' is there in both forms" in result.output, result.output[-3000:]
     assert "START sql" not in result.output and "Traceback" not in result.output
+
+
+def test_a_time_zone_change_in_the_shops_snapshot_recomputes_that_shop(deliveries, tmp_path: Path) -> None:
+    """A later `shops` delivery moves a shop with sessions to a time zone 14 hours from its
+    old one (raw-contract.md: that shop's past figures change): the next daily run
+    recomputes its sessions and rebuilds its days in every daily mart (D65), as a full
+    build of the same export does."""
+    folder = _write_folder(deliveries, tmp_path / "export")
+    workdir = tmp_path / "warehouse"
+    first = run_dbt(BUILD, workdir, raw_data_dir=folder)
+    assert first.returncode == 0, first.output[-4000:]
+    header, parts = deliveries["shops"]
+    rows = [list(row) for row in parts[2]]
+    moved = [row for row in rows if row[header.index("shop_id")] == "S0001"]  # every version of it
+    assert moved and all(row[header.index("timezone")] != "Pacific/Kiritimati" for row in moved)
+    for row in moved:
+        row[header.index("timezone")] = "Pacific/Kiritimati"
+    _write(folder / "shops" / "delivery-04.csv", header, rows)
+    before = query(workdir, "select count(*) from marts.fct_sessions where shop_id = 'S0001'")[0][0]
+    daily_run = run_dbt(BUILD, workdir, raw_data_dir=folder)
+    assert daily_run.returncode == 0, daily_run.output[-4000:]
+    full = tmp_path / "full"
+    full_build = run_dbt(BUILD, full, raw_data_dir=folder)
+    assert full_build.returncode == 0, full_build.output[-4000:]
+    assert before == query(full, "select count(*) from marts.fct_sessions where shop_id = 'S0001'")[0][0] > 0
+    incremental, rebuilt = marts_fingerprint(workdir), marts_fingerprint(full)
+    assert set(rebuilt) >= set(manifest_models(full, schema="marts"))
+    for table in rebuilt:
+        assert incremental[table] == rebuilt[table], f"{table} differs from a full build after the time zone change"

@@ -238,6 +238,7 @@ collapsed as (
     {% do lineage_execute(
         "create schema if not exists " ~ lineage_relation('raw_deliveries').without_identifier().include(database=(target.type == 'duckdb')) ~ ";\n"
         ~ "create table if not exists " ~ lineage_relation('model_builds') ~ " (model_name " ~ dbt.type_string() ~ ", built_at timestamp);\n"
+        ~ "create table if not exists " ~ lineage_relation('session_day_changes') ~ " (shop_id " ~ dbt.type_string() ~ ", date_day date, changed_at timestamp);\n"
         ~ "create table if not exists " ~ lineage_relation('raw_deliveries') ~ " (source_table " ~ dbt.type_string()
         ~ ", delivery_file " ~ dbt.type_string() ~ ", file_size bigint, modified_at " ~ dbt.type_string() ~ ", fingerprint " ~ dbt.type_string()
         ~ ", rows_read bigint, clean_rows bigint, quarantined_rows bigint, collapsed_rows bigint, staged_at timestamp)") %}
@@ -334,6 +335,7 @@ collapsed as (
     {% endfor %}
     {% if flags.FULL_REFRESH %}
         {% do statements.append("delete from " ~ lineage_relation('raw_deliveries')) %}
+        {% do statements.append("delete from " ~ lineage_relation('session_day_changes') ~ " where changed_at < " ~ staged_at()) %}
     {% endif %}
     {% if statements %}{% do lineage_execute(statements | join(';\n')) %}{% endif %}
     {% set counts = [] %}

@@ -2,8 +2,9 @@
   Incremental builds by buyer pair (D18): a session model's rows depend only on their
   (shop_id, buyer_key) pair's own rows, its shop and the high-water mark, so a run
   recomputes whole only the pairs with a row since the cutoff or staged since the model's
-  last build (D50). The lookback must cover a session still open or awaiting its reply
-  (validate_vars checks it); a changed time zone or a late vacation switch needs
+  last build (D50), and the models that read the shop's time zone also every pair of a
+  shop whose zone changed (D65). The lookback must cover a session still open or
+  awaiting its reply (validate_vars checks it); a late vacation switch needs
   --full-refresh.
 -#}
 
@@ -36,9 +37,10 @@
 
 {#- The pairs with a clean row at or after the cutoff, or with a row staged or re-judged
     since the model's last build (D50: a late row, a row a later version quarantined).
-    Callers carry `-- depends_on:` lines for the base models: dbt does not see refs
-    rendered only on incremental runs. -#}
-{% macro changed_pairs(time_column) -%}
+    With `zones` (int_shops__timezones), also every pair of a shop whose time zone is
+    newer than the model's last build (D65), in a branch of its own: an IN under the OR
+    would be a per-row SubPlan on PostgreSQL. -#}
+{% macro changed_pairs(time_column, zones=none) -%}
     {%- set cutoff = incremental_cutoff(time_column) -%}
     {%- set last_built = model_last_built_at() -%}
     {%- for table in pair_base_models() %}
@@ -46,15 +48,26 @@
     where quarantine_reason is null and is_first_delivery and {{ table[1] }} >= {{ cutoff }} or staged_at > {{ last_built }}
     {{ 'union' if not loop.last }}
     {%- endfor %}
+    {%- if zones is not none %}
+    union
+    select shop_id, buyer_key from {{ ref(pair_base_models()[0][0]) }}
+    where shop_id in ({{ rezoned_shops(zones) }})
+    {%- endif %}
+{%- endmacro %}
+
+{#- The shops of `zones` (int_shops__timezones) whose time zone is newer than the model's
+    last build (D65). -#}
+{% macro rezoned_shops(zones) -%}
+    select shop_id from {{ zones }} where staged_at > {{ model_last_built_at() }}
 {%- endmacro %}
 
 {#- A condition that holds for the rows of `relation_alias` that belong to a changed
     pair on incremental runs, and for every row on full builds. (On full builds the
     alias goes unused, hence `-- noqa: AL05` where the models name it.) A row-value IN,
     not a correlated EXISTS: DuckDB plans it as one hash semi-join. -#}
-{% macro is_changed_pair(relation_alias, time_column) -%}
+{% macro is_changed_pair(relation_alias, time_column, zones=none) -%}
     {%- if is_incremental_run() -%}
-    ({{ relation_alias }}.shop_id, {{ relation_alias }}.buyer_key) in ({{ changed_pairs(time_column) }})
+    ({{ relation_alias }}.shop_id, {{ relation_alias }}.buyer_key) in ({{ changed_pairs(time_column, zones) }})
     {%- else -%}
     true
     {%- endif -%}
@@ -87,9 +100,87 @@
     became quarantined (a conflicting later version) has no row left to insert, so only
     this delete removes its old rows; the pairs it deletes are recomputed by the run
     (changed_pairs), and if the run fails, by the next. -#}
-{% macro pair_incremental_config() -%}
+{% macro pair_incremental_config(records_changed_days=false) -%}
     {{ delete_insert_config(['shop_id', 'buyer_key']) }}
+    {%- if records_changed_days %}
+    {{ config(
+        pre_hook=["{{ record_changed_session_days() }}", "{{ delete_restaged_pairs() }}"],
+        post_hook="{{ record_rebuilt_session_shops() }}"
+    ) }}
+    {%- else %}
     {{ config(pre_hook="{{ delete_restaged_pairs() }}") }}
+    {%- endif %}
+{%- endmacro %}
+
+{#- The post-hook of fct_sessions: on a full build (not Spark), every shop it holds, from
+    before_all_history_date(), so a daily mart not rebuilt in the same run rebuilds whole
+    on its next run (D64). -#}
+{% macro record_rebuilt_session_shops() -%}
+    {%- if not is_incremental_run() and target.type != 'spark' -%}
+    insert into {{ lineage_relation('session_day_changes') }} (shop_id, date_day, changed_at)
+    select distinct
+        shop_id,
+        {{ before_all_history_date() }} as date_day,
+        {{ staged_at() }} as changed_at
+    from {{ this }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The pre-hook of fct_sessions, before its rows change (D64): records in
+    meta.session_day_changes, with the run's start, every (shop_id, date_day) whose
+    sessions the run changes: each session of a recomputed pair that is new, gone or
+    different in any column, on the day it had and on the day it has now. Nothing on full
+    builds (record_rebuilt_session_shops) or Spark. Also the day before the UTC day of
+    every message staged since fct_sessions' last build, for the marts that read messages
+    themselves (a late manual reply outside any session still counts in an agent's
+    workload); and a shop whose time zone changed (D65) from before_all_history_date():
+    its local days and hours all move. -#}
+{% macro record_changed_session_days() -%}
+    {%- if execute and is_incremental_run() and target.type != 'spark' -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    insert into {{ lineage_relation('session_day_changes') }} (shop_id, date_day, changed_at)
+    with
+    recomputed_pairs as (
+        {{ changed_pairs('last_message_at', ref('int_shops__timezones')) }}
+    ),
+    old_sessions as (
+        select {{ columns | join(', ') }}
+        from {{ this }}
+        where (shop_id, buyer_key) in (select shop_id, buyer_key from recomputed_pairs)
+    ),
+    new_sessions as (
+        select {{ columns | join(', ') }}
+        from {{ ref('int_sessions__outcomes') }}
+        where (shop_id, buyer_key) in (select shop_id, buyer_key from recomputed_pairs)
+    ),
+    differing as (
+        select
+            old_sessions.shop_id as old_shop_id,
+            old_sessions.date_day as old_date_day,
+            new_sessions.shop_id as new_shop_id,
+            new_sessions.date_day as new_date_day
+        from old_sessions
+        full outer join new_sessions on old_sessions.session_id = new_sessions.session_id
+        where old_sessions.session_id is null or new_sessions.session_id is null
+            {%- for column in columns %}
+            or old_sessions.{{ column }} is distinct from new_sessions.{{ column }}
+            {%- endfor %}
+    ),
+    changed_days as (
+        select old_shop_id as shop_id, old_date_day as date_day from differing where old_shop_id is not null
+        union
+        select new_shop_id as shop_id, new_date_day as date_day from differing where new_shop_id is not null
+    )
+    select shop_id, date_day, {{ staged_at() }} as changed_at
+    from changed_days
+    union
+    select shop_id, {{ before_all_history_date() }} as date_day, {{ staged_at() }} as changed_at
+    from ({{ rezoned_shops(ref('int_shops__timezones')) }}) as rezoned
+    union
+    select distinct shop_id, {{ add_days('cast(sent_at as date)', -1) }} as date_day, {{ staged_at() }} as changed_at
+    from {{ ref('base_chat__messages') }}
+    where staged_at > {{ model_last_built_at() }} and shop_id is not null and sent_at is not null
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The pre-hook of pair_incremental_config (nothing on full builds). -#}
@@ -118,11 +209,12 @@
 {%- endmacro %}
 
 {#-
-  Daily marts and reports incremental by shop and day (D31): a session changes only
-  within the lookback plus its longest wait, so a run rebuilds every shop's days from the
-  mart's own latest day less rebuilt_days_back(), and a shop's older session touched
-  since then from its day. Read from the mart's own table, so a mart left out of some
-  runs rebuilds more, never less.
+  Daily marts and reports incremental by shop and day (D31, D64): a run rebuilds every
+  shop's days from the mart's latest day less rebuilt_days_back() (what a session still
+  open or awaiting its reply can reach), and a shop's earlier days whose sessions changed
+  since the mart's own last build, as fct_sessions' pre-hook records them in
+  meta.session_day_changes. Both bounds come from the mart's own table and last build, so
+  a mart left out of some runs rebuilds more, never less.
 -#}
 
 {#- How many days before a mart's latest day a run rebuilds for every shop. -#}
@@ -153,11 +245,22 @@
     )
 {%- endmacro %}
 
+{#- The (shop_id, date_day) whose sessions changed since the mart's last build, as the
+    pre-hook of fct_sessions recorded them (record_changed_session_days, D64). -#}
+{% macro changed_session_days() -%}
+    select
+        shop_id,
+        date_day
+    from {{ lineage_relation('session_day_changes') }}
+    where changed_at > {{ model_last_built_at() }}
+{%- endmacro %}
+
 {#- Every shop a run rebuilds, with its first rebuilt day: the floor for a shop with rows
-    built on or after it, the first day of its sessions on or after the floor or touched
-    since it (a message, the end, from which a rating may still come), and
-    before_all_history_date() for the shops of `whole_shops` (SQL selecting shop_id),
-    if given. Reads the mart's own table and fct_sessions. -#}
+    built on or after it, the first day whose sessions changed since the mart's last build
+    (changed_session_days: a late or re-judged row, a session kept open, a late rating,
+    a changed time zone), and before_all_history_date() for the shops of `whole_shops`
+    (SQL selecting shop_id), if given. Reads the mart's own table and
+    meta.session_day_changes, no model. -#}
 {% macro rebuilt_shops(own_day_column, whole_shops=none) -%}
     {%- set floor = rebuilt_floor_date(own_day_column) -%}
     select
@@ -174,9 +277,7 @@
         select
             shop_id,
             min(date_day) as first_rebuilt_date
-        from {{ ref('fct_sessions') }}
-        where date_day >= {{ floor }}
-            or greatest(last_message_at, coalesce(session_ended_at, last_message_at)) >= cast({{ floor }} as timestamp)
+        from ({{ changed_session_days() }}) as changed_days
         group by shop_id
         {%- if whole_shops %}
         union all
@@ -191,14 +292,15 @@
 
 {#- The condition of the rows a daily run rebuilds: `shop` and `day` (SQL of the row,
     qualified, as the test is correlated) on or after the shop's first rebuilt day
-    (rebuilt_shops); true on full builds. The plain comparison with the earliest such
-    day drops most rows before the per-shop join. Not under an OR, so PostgreSQL plans
+    (rebuilt_shops); true on full builds. The plain comparison with a lower bound of every
+    shop's first day (the floor, or an earlier changed day) drops most rows before the
+    per-shop join, without a second rebuilt_shops. Not under an OR, so PostgreSQL plans
     the EXISTS as one semi-join. -#}
 {% macro is_rebuilt_day(shop, day, own_day_column='date_day') -%}
     {%- if is_incremental_run() -%}
-    ({{ day }} >= (
-        select min(first_rebuilt_date) from ({{ rebuilt_shops(own_day_column) }}) as rebuilt_shops
-    ) and exists (
+    {%- set floor = rebuilt_floor_date(own_day_column) -%}
+    ({{ day }} >= least({{ floor }}, coalesce((select min(date_day) from ({{ changed_session_days() }}) as changed_days), {{ floor }}))
+    and exists (
         select 1
         from ({{ rebuilt_shops(own_day_column) }}) as rebuilt_shops
         where rebuilt_shops.shop_id = {{ shop }} and {{ day }} >= rebuilt_shops.first_rebuilt_date

@@ -33,14 +33,14 @@ sessions as (
         system_notice_messages,
         manual_reply_messages
     from {{ ref('int_sessions__aggregated') }} as aggregated_sessions  -- noqa: AL05
-    where {{ is_changed_pair('aggregated_sessions', 'last_message_at') }}
+    where {{ is_changed_pair('aggregated_sessions', 'last_message_at', zones=ref('int_shops__timezones')) }}
 ),
 
 shops as (
     select
         shop_id,
         timezone
-    from {{ ref('stg_chat__shops') }}
+    from {{ ref('int_shops__timezones') }}
 ),
 
 vacation_periods as (

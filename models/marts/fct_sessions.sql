@@ -1,5 +1,5 @@
 {#- One row per session (marts-contract.md), every outcome of S2 to S7; no raw buyer id. -#}
-{{ pair_incremental_config() }}
+{{ pair_incremental_config(records_changed_days=true) }}
 -- depends_on: {{ ref('base_chat__messages') }}, {{ ref('base_chat__session_events') }}, {{ ref('base_chat__ratings') }}
 with
 
@@ -35,7 +35,7 @@ outcomes as (
         system_notice_messages,
         manual_reply_messages
     from {{ ref('int_sessions__outcomes') }} as session_outcomes  -- noqa: AL05
-    where {{ is_changed_pair('session_outcomes', 'last_message_at') }}
+    where {{ is_changed_pair('session_outcomes', 'last_message_at', zones=ref('int_shops__timezones')) }}
 )
 
 select

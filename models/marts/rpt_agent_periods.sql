@@ -5,7 +5,6 @@
   rates recomputed from the sums, each rate with its target and whether it is met.
   Incremental by shop and as-of day (D31); rpt_shop_periods is the same report per shop.
 -#}
--- depends_on: {{ ref('fct_sessions') }} (incremental runs read the sessions touched since the floor, D31)
 {{ config(
     materialized=incremental_unless_spark(),
     incremental_strategy='rebuilt_days',

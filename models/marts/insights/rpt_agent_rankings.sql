@@ -6,7 +6,6 @@
 -#}
 {#- one window per (shop, day, period); spelt out in each rank() since Spark cannot add an order to a named window -#}
 {%- set period_agents = 'partition by shop_id, as_of_date, period_name' %}
--- depends_on: {{ ref('fct_sessions') }} (incremental runs read the sessions touched since the floor, D31)
 {{ config(
     materialized=incremental_unless_spark(),
     incremental_strategy='rebuilt_days',

@@ -6,7 +6,6 @@
   0. Incremental by shop and day (D31).
 -#}
 {%- set window_days = smart_service_window_days() | int %}
--- depends_on: {{ ref('fct_sessions') }} (incremental runs read the sessions touched since the floor, D31)
 {{ config(
     materialized=incremental_unless_spark(),
     incremental_strategy='rebuilt_days',

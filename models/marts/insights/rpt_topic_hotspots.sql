@@ -4,7 +4,6 @@
   sessions of a topic count 0, from the shop's first day to the latest day in the
   warehouse; with fewer earlier days the average is over the days that exist.
 -#}
--- depends_on: {{ ref('fct_sessions') }} (incremental runs read the sessions touched since the floor, D31)
 {{ config(
     materialized=incremental_unless_spark(),
     incremental_strategy='rebuilt_days',
