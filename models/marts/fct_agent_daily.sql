@@ -42,7 +42,8 @@ daily as (
         count(case when is_satisfied then 1 end) as satisfied_sessions,
         count(case when {{ has_first_response() }} then 1 end) as first_response_sessions,
         {{ first_response_seconds_sum() }} as first_response_seconds_sum,
-        {{ first_response_seconds_sum(seconds='first_response_service_seconds') }} as first_response_service_seconds_sum,
+        {{ first_response_seconds_sum(seconds='first_response_service_seconds') }}
+            as first_response_service_seconds_sum,
         {{ out_of_hours_consultations() }} as out_of_hours_consultations
     from sessions
     group by shop_id, assigned_agent_id, date_day

@@ -41,4 +41,5 @@ combined as (
     group by shop_id, date_day
 )
 
-{{ compare_facts('shop_daily', 'combined', ['shop_id', 'date_day'], ['consultations'] + additive_fact_names() + service_fact_names()) }}
+{{ compare_facts('shop_daily', 'combined', ['shop_id', 'date_day'],
+    ['consultations'] + additive_fact_names() + service_fact_names()) }}
