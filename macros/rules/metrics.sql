@@ -25,6 +25,11 @@
     {{ safe_ratio(seconds_sum, sessions) }}
 {%- endmacro %}
 
+{#- S10.3: consultations started outside the shop's service hours. -#}
+{% macro out_of_hours_consultations() -%}
+    count(case when not is_started_in_service_hours then 1 end)
+{%- endmacro %}
+
 {#- 24小时人工响应率 (per agent): responded_within_24h / (needs_manual - awaiting). -#}
 {% macro manual_response_rate_24h(responded_within_24h, needs_manual, awaiting) -%}
     {{ safe_ratio(responded_within_24h, '(' ~ needs_manual ~ ') - (' ~ awaiting ~ ')') }}
@@ -37,9 +42,10 @@
 {%- endmacro %}
 
 {#- S6: the seconds of the first responses of a group of sessions, summed over the sessions
-    counted in first_response_sessions (`condition`: that flag, when already computed). -#}
-{% macro first_response_seconds_sum(condition=none) -%}
-    coalesce({{ sum_as_bigint('case when ' ~ (condition or has_first_response()) ~ ' then first_response_seconds end') }}, 0)
+    counted in first_response_sessions (`condition`: that flag, when already computed);
+    `seconds`: first_response_seconds, or first_response_service_seconds (S10.3). -#}
+{% macro first_response_seconds_sum(condition=none, seconds='first_response_seconds') -%}
+    coalesce({{ sum_as_bigint('case when ' ~ (condition or has_first_response()) ~ ' then ' ~ seconds ~ ' end') }}, 0)
 {%- endmacro %}
 
 {#- The sum of a whole-number fact as bigint on every engine, as counts are: DuckDB sums

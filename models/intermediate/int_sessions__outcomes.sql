@@ -1,7 +1,7 @@
 {#-
   One row per session with every outcome of the spec: the local day (S6), vacation
-  exclusion (S3), smart resolution and response status (S4), attribution (S5) and the
-  counted rating (S7).
+  exclusion (S3), smart resolution and response status (S4), attribution (S5), the
+  counted rating (S7) and service time (S10.3: two lookups in the spine per session).
 -#}
 {{ pair_incremental_config() }}
 -- depends_on: {{ ref('base_chat__messages') }}, {{ ref('base_chat__session_events') }}, {{ ref('base_chat__ratings') }}
@@ -51,6 +51,69 @@ vacation_periods as (
     from {{ ref('int_shops__vacation_periods') }}
 ),
 
+service_spine as (
+    select
+        shop_id,
+        utc_date,
+        seconds_before_utc_date,
+        part_started_at,
+        part_ended_at
+    from {{ ref('int_shops__service_time_spine') }}
+),
+
+service_lookup_instants as (
+    select
+        session_id,
+        shop_id,
+        'start' as instant_kind,
+        session_started_at as instant_at
+    from sessions
+    union all
+    select
+        session_id,
+        shop_id,
+        'first_reply' as instant_kind,
+        first_manual_reply_at as instant_at
+    from sessions
+    where first_manual_reply_at is not null
+),
+
+service_clock as (
+    select
+        service_lookup_instants.session_id,
+        service_lookup_instants.instant_kind,
+        count(service_spine.shop_id) > 0 as has_service_calendar,
+        max(service_spine.seconds_before_utc_date) * 1000000 + sum(coalesce({{ microseconds_between(
+            'service_spine.part_started_at',
+            'least(greatest(service_lookup_instants.instant_at, service_spine.part_started_at), service_spine.part_ended_at)'
+        ) }}, 0)) as service_microseconds_before,
+        max(case
+            when service_lookup_instants.instant_at >= service_spine.part_started_at
+                and service_lookup_instants.instant_at < service_spine.part_ended_at
+                then 1
+            else 0
+        end) = 1 as is_in_service
+    from service_lookup_instants
+    left join service_spine
+        on service_lookup_instants.shop_id = service_spine.shop_id
+            and cast(service_lookup_instants.instant_at as date) = service_spine.utc_date
+    group by service_lookup_instants.session_id, service_lookup_instants.instant_kind
+),
+
+service_times as (
+    select
+        session_clock.session_id,
+        not session_clock.has_service_calendar or session_clock.is_in_service as is_started_in_service_hours,
+        {{ whole_seconds('reply_clock.service_microseconds_before - session_clock.service_microseconds_before') }}
+            as spine_first_response_service_seconds,
+        session_clock.has_service_calendar
+    from service_clock as session_clock
+    left join service_clock as reply_clock
+        on session_clock.session_id = reply_clock.session_id
+            and reply_clock.instant_kind = 'first_reply'
+    where session_clock.instant_kind = 'start'
+),
+
 counted_ratings as (
     select
         session_id,
@@ -81,12 +144,16 @@ enriched as (
         vacation_flags.is_vacation_excluded,
         {{ seconds_between('sessions.session_started_at', 'sessions.first_manual_reply_at') }}
             as first_response_seconds,
+        service_times.is_started_in_service_hours,
+        service_times.has_service_calendar,
+        service_times.spine_first_response_service_seconds,
         sessions.first_manual_reply_at is null and sessions.is_last_said_smart_answer as is_smart_resolved,
         coalesce(sessions.assigned_event_agent_id, sessions.first_reply_agent_id) as assigned_agent_id,
         counted_ratings.stars as rating_stars
     from sessions
     inner join shops on sessions.shop_id = shops.shop_id
     inner join vacation_flags on sessions.session_id = vacation_flags.session_id
+    inner join service_times on sessions.session_id = service_times.session_id
     left join counted_ratings on sessions.session_id = counted_ratings.session_id
 ),
 
@@ -135,5 +202,10 @@ select
     smart_answer_messages,
     auto_non_answer_messages,
     system_notice_messages,
-    manual_reply_messages
+    manual_reply_messages,
+    case
+        when has_service_calendar then spine_first_response_service_seconds
+        else first_response_seconds
+    end as first_response_service_seconds,
+    is_started_in_service_hours
 from classified

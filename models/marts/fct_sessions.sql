@@ -1,4 +1,4 @@
-{#- One row per session (marts-contract.md), every outcome of S2 to S7; no raw buyer id. -#}
+{#- One row per session (marts-contract.md), every outcome of S2 to S7 and S10.3; no raw buyer id. -#}
 {{ pair_incremental_config(records_changed_days=true) }}
 -- depends_on: {{ ref('base_chat__messages') }}, {{ ref('base_chat__session_events') }}, {{ ref('base_chat__ratings') }}
 with
@@ -33,7 +33,9 @@ outcomes as (
         smart_answer_messages,
         auto_non_answer_messages,
         system_notice_messages,
-        manual_reply_messages
+        manual_reply_messages,
+        first_response_service_seconds,
+        is_started_in_service_hours
     from {{ ref('int_sessions__outcomes') }} as session_outcomes  -- noqa: AL05
     where {{ is_changed_pair('session_outcomes', 'last_message_at', zones=ref('int_shops__timezones')) }}
 )
@@ -67,5 +69,7 @@ select
     smart_answer_messages,
     auto_non_answer_messages,
     system_notice_messages,
-    manual_reply_messages
+    manual_reply_messages,
+    first_response_service_seconds,
+    is_started_in_service_hours
 from outcomes

@@ -17,7 +17,9 @@ sessions as (
         rating_stars,
         is_satisfied,
         first_manual_reply_at,
-        first_response_seconds
+        first_response_seconds,
+        first_response_service_seconds,
+        is_started_in_service_hours
     from {{ ref('fct_sessions') }} as all_sessions  -- noqa: AL05
     where {{ is_rebuilt_day('all_sessions.shop_id', 'all_sessions.date_day') }}
 ),
@@ -38,6 +40,9 @@ daily as (
         count(case when is_satisfied then 1 end) as satisfied_sessions,
         count(case when {{ has_first_response() }} then 1 end) as first_response_sessions,
         {{ first_response_seconds_sum() }} as first_response_seconds_sum,
+        {{ first_response_seconds_sum(seconds='first_response_service_seconds') }}
+            as first_response_service_seconds_sum,
+        {{ out_of_hours_consultations() }} as out_of_hours_consultations,
         count(case when is_unassigned then 1 end) as unassigned_sessions
     from sessions
     group by shop_id, date_day
@@ -59,11 +64,15 @@ select
     satisfied_sessions,
     first_response_sessions,
     first_response_seconds_sum,
+    first_response_service_seconds_sum,
+    out_of_hours_consultations,
     {{ response_rate_24h('smart_resolved_sessions', 'responded_within_24h_sessions', 'consultations',
         'vacation_excluded_sessions', 'awaiting_response_sessions') }} as response_rate_24h,
     {{ satisfaction_rate('satisfied_sessions', 'rated_sessions') }} as satisfaction_rate,
     {{ avg_first_response_seconds('first_response_seconds_sum', 'first_response_sessions') }}
-        as avg_first_response_seconds
+        as avg_first_response_seconds,
+    {{ avg_first_response_seconds('first_response_service_seconds_sum', 'first_response_sessions') }}
+        as avg_first_response_service_seconds
 from daily
 -- in day order: the days a run rebuilds are then the table's last row groups (D31)
 order by date_day

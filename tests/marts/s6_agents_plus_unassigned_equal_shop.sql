@@ -12,7 +12,7 @@ agents_summed as (
         shop_id,
         date_day,
         sum(assigned_sessions) as consultations,
-        {{ sum_each(additive_fact_names()) }}
+        {{ sum_each(additive_fact_names() + service_fact_names()) }}
     from {{ ref('fct_agent_daily') }}
     group by shop_id, date_day
 ),
@@ -32,7 +32,7 @@ combined as (
     select
         shop_id,
         date_day,
-        {{ sum_each(['consultations'] + additive_fact_names()) }}
+        {{ sum_each(['consultations'] + additive_fact_names() + service_fact_names()) }}
     from (
         select * from agents_summed
         union all
@@ -41,4 +41,5 @@ combined as (
     group by shop_id, date_day
 )
 
-{{ compare_facts('shop_daily', 'combined', ['shop_id', 'date_day'], ['consultations'] + additive_fact_names()) }}
+{{ compare_facts('shop_daily', 'combined', ['shop_id', 'date_day'],
+    ['consultations'] + additive_fact_names() + service_fact_names()) }}

@@ -17,4 +17,4 @@ sessions_grouped as (
 )
 
 {{ compare_facts('shop_daily', 'sessions_grouped', ['shop_id', 'date_day'],
-    ['consultations'] + additive_fact_names() + ['unassigned_sessions']) }}
+    ['consultations'] + additive_fact_names() + service_fact_names() + ['unassigned_sessions']) }}
