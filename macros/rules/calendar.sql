@@ -1,0 +1,25 @@
+{#- S10's service calendar as exported: local dates and wall-clock times of day. -#}
+
+{#- A local date `YYYY-MM-DD` as a date; null when it is not one (`2025-02-30`, `30/03/2025`). -#}
+{% macro parse_iso_date(text) -%}
+    case
+        when {{ is_iso_date_text(text) }} then cast({{ parse_iso_timestamp(text ~ " || 'T00:00:00'") }} as date)
+    end
+{%- endmacro %}
+
+{#- Minutes after local midnight of a time `HH:MM` (S10.4: exactly two digits each), 00:00
+    to 24:00 (1440); null when it is not such a time (`9:00`, `24:30`, `12:60`). Whether
+    24:00 may stand where it stands (only as a closing time) is the caller's check. -#}
+{% macro clock_minutes(text) -%}
+    case
+        when {{ is_clock_time_text(text) }}
+            and cast(substr({{ text }}, 4, 2) as integer) < 60
+            and cast(substr({{ text }}, 1, 2) as integer) * 60 + cast(substr({{ text }}, 4, 2) as integer) <= 1440
+            then cast(substr({{ text }}, 1, 2) as integer) * 60 + cast(substr({{ text }}, 4, 2) as integer)
+    end
+{%- endmacro %}
+
+{#- The minute of local midnight at the end of the day: `24:00`, a closing time only (S10). -#}
+{% macro end_of_day_minute() -%}
+    1440
+{%- endmacro %}
