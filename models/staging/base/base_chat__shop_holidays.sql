@@ -20,7 +20,7 @@ shops as (
 typed as {{ materialized_cte() }} (
     select
         {{ clean_text('shop_id') }} as shop_id,
-        {{ clean_text('holiday_date') }} as holiday_date_text,
+        {{ clean_text('holiday_date') }} as holiday_date,
         {{ clean_text('opens_at') }} as opens_at,
         {{ clean_text('closes_at') }} as closes_at,
         raw_rows,
@@ -32,7 +32,7 @@ typed as {{ materialized_cte() }} (
 parsed as (
     select
         *,
-        {{ parse_iso_date('holiday_date_text') }} as holiday_date,
+        {{ parse_iso_date('holiday_date') }} as parsed_holiday_date,
         {{ clock_minutes('opens_at') }} as opens_minute,
         {{ clock_minutes('closes_at') }} as closes_minute,
         opens_at is not null or closes_at is not null as has_hours
@@ -47,25 +47,25 @@ checked_but_overlap as (
             [any_missing(required), 'missing_field'],
             ['shop_id not in (select shop_id from shops)', 'unknown_shop'],
             ['has_hours and (opens_minute is null or closes_minute is null or opens_minute = ' ~ end_of_day_minute() ~ ')', 'invalid_time'],
-            ['holiday_date is null', 'unparseable_date'],
+            ['parsed_holiday_date is null', 'unparseable_date'],
             ['has_hours and closes_minute <= opens_minute', 'closes_before_opens'],
         ]) }} as reason_but_overlap
     from parsed
 ),
 
--- S10.4: among the otherwise clean rows with hours (a null reason so far) of one shop and
--- date, ordered by opening, special hours overlap when an earlier interval closes after
--- this one opens or a later one opens before it closes (touching is fine)
+-- S10.4: among the otherwise clean rows (a null reason so far; rows without hours never
+-- overlap) of one shop and date, ordered by opening, special hours overlap when an earlier
+-- interval closes after this one opens or a later one opens before it closes (touching is fine)
 neighbours as (
     select
         *,
         max(closes_minute) over (
-            partition by shop_id, holiday_date, has_hours, reason_but_overlap
+            partition by shop_id, parsed_holiday_date, reason_but_overlap
             order by opens_minute, closes_minute
             rows between unbounded preceding and 1 preceding
         ) as earlier_closes_minute,
         min(opens_minute) over (
-            partition by shop_id, holiday_date, has_hours, reason_but_overlap
+            partition by shop_id, parsed_holiday_date, reason_but_overlap
             order by opens_minute, closes_minute
             rows between 1 following and unbounded following
         ) as later_opens_minute
@@ -84,7 +84,7 @@ checked as (
 
 select
     shop_id,
-    holiday_date,
+    parsed_holiday_date as holiday_date,
     opens_at,
     closes_at,
     opens_minute,

@@ -20,10 +20,10 @@ shops as (
 typed as {{ materialized_cte() }} (
     select
         {{ clean_text('shop_id') }} as shop_id,
-        {{ clean_text('weekday') }} as weekday_text,
+        {{ clean_text('weekday') }} as weekday,
         {{ clean_text('opens_at') }} as opens_at,
         {{ clean_text('closes_at') }} as closes_at,
-        {{ clean_text('valid_from') }} as valid_from_text,
+        {{ clean_text('valid_from') }} as valid_from,
         raw_rows,
         id_versions,
         {{ raw_copies(raw_columns) }}
@@ -33,10 +33,10 @@ typed as {{ materialized_cte() }} (
 parsed as (
     select
         *,
-        case when {{ is_integer_text('weekday_text') }} then cast(weekday_text as integer) end as weekday,
+        case when {{ is_integer_text('weekday') }} then cast(weekday as integer) end as parsed_weekday,
         {{ clock_minutes('opens_at') }} as opens_minute,
         {{ clock_minutes('closes_at') }} as closes_minute,
-        {{ parse_iso_date('valid_from_text') }} as valid_from
+        {{ parse_iso_date('valid_from') }} as parsed_valid_from
     from typed
 ),
 
@@ -47,9 +47,9 @@ checked_but_overlap as (
             ['raw_malformed_line is not null', 'malformed_line'],
             [any_missing(required), 'missing_field'],
             ['shop_id not in (select shop_id from shops)', 'unknown_shop'],
-            ['weekday is null or weekday not between 1 and 7', 'invalid_weekday'],
+            ['parsed_weekday is null or parsed_weekday not between 1 and 7', 'invalid_weekday'],
             ['opens_minute is null or closes_minute is null or opens_minute = ' ~ end_of_day_minute(), 'invalid_time'],
-            ['valid_from_text is not null and valid_from is null', 'unparseable_date'],
+            ['valid_from is not null and parsed_valid_from is null', 'unparseable_date'],
             ['closes_minute <= opens_minute', 'closes_before_opens'],
         ]) }} as reason_but_overlap
     from parsed
@@ -62,12 +62,12 @@ neighbours as (
     select
         *,
         max(closes_minute) over (
-            partition by shop_id, weekday, valid_from, reason_but_overlap
+            partition by shop_id, parsed_weekday, parsed_valid_from, reason_but_overlap
             order by opens_minute, closes_minute
             rows between unbounded preceding and 1 preceding
         ) as earlier_closes_minute,
         min(opens_minute) over (
-            partition by shop_id, weekday, valid_from, reason_but_overlap
+            partition by shop_id, parsed_weekday, parsed_valid_from, reason_but_overlap
             order by opens_minute, closes_minute
             rows between 1 following and unbounded following
         ) as later_opens_minute
@@ -86,12 +86,12 @@ checked as (
 
 select
     shop_id,
-    weekday,
+    parsed_weekday as weekday,
     opens_at,
     closes_at,
     opens_minute,
     closes_minute,
-    valid_from,
+    parsed_valid_from as valid_from,
     raw_rows,
     raw_rows - 1 as collapsed_rows,
     quarantine_reason,
