@@ -152,3 +152,21 @@ def test_the_calendar_has_its_own_random_stream(tmp_path: Path) -> None:
     generate(GenerateConfig(out=tmp_path, seed=42, shops=5, days=35, messages=40000))
     for file in sorted(sample.iterdir()):
         assert (tmp_path / file.name).read_bytes() == file.read_bytes(), file.name
+
+
+def test_history_copies_the_calendar_whole_and_leaves_an_absent_one_out(
+    sample_without_calendar: Path, tmp_path: Path
+) -> None:
+    """write_history (incremental tests, the benchmark): the calendar is a snapshot, not rows
+    dated by their opens_at; an export without it gives a history without it."""
+    from service_analytics.history import last_full_day, write_history
+
+    sample = Path(__file__).resolve().parent.parent / "data" / "sample"
+    before = last_full_day(sample) - timedelta(days=3)
+    counts = write_history(sample, tmp_path / "history", before)
+    for table in CALENDAR_TABLES:
+        assert counts[table] == len(_rows(sample, table)) > 0, table
+    counts = write_history(sample_without_calendar, tmp_path / "history_without", before)
+    assert not set(CALENDAR_TABLES) & set(counts)
+    assert not any((tmp_path / "history_without" / f"{table}.csv").exists() for table in CALENDAR_TABLES)
+    assert check_export(tmp_path / "history_without") and all(r.ok for r in check_export(tmp_path / "history_without"))
