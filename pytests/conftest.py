@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,17 @@ def sample_on_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_dbt(["build"], workdir, raw_data_dir=ROOT / "data" / "sample")
     assert result.returncode == 0, result.output[-4000:]
     return workdir / "service_analytics.duckdb"
+
+
+# S10's calendar is optional (raw_optional_tables): the tables an export may leave out.
+CALENDAR_TABLES: tuple[str, ...] = ("shop_service_hours", "shop_holidays")
+
+
+@pytest.fixture(scope="session")
+def sample_without_calendar(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample minus its calendar files: an export as it was before S10 (issue 22)."""
+    out = tmp_path_factory.mktemp("sample_without_calendar") / "export"
+    shutil.copytree(ROOT / "data" / "sample", out)
+    for table in CALENDAR_TABLES:
+        (out / f"{table}.csv").unlink()
+    return out

@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from conftest import CALENDAR_TABLES
 from dbt_runner import run_tool
 from service_analytics import pg_server
 from service_analytics.generate import GenerateConfig, generate
@@ -101,7 +102,7 @@ def test_new_deliveries_are_appended_once_and_recorded(
                               "from raw.loaded_deliveries order by 1, 2")
     expected = sorted(
         (table, file.name, file.stat().st_size, len(_file_rows(file)), 64)
-        for table in (*EVENT_TABLES, "shops", "agents") for file in (daily / table).iterdir()
+        for table in (*EVENT_TABLES, "shops", "agents", *CALENDAR_TABLES) for file in (daily / table).iterdir()
     )
     assert sorted(ledger) == expected
 
@@ -241,3 +242,27 @@ def test_plan_appends_new_deliveries_and_replaces_the_rest(daily: Path, tmp_path
     assert plans["chat_messages"].loaded_before == 2
     assert plans["shops"].replace and plans["shops"].files == list((export / "shops").iterdir())
     assert plans["session_ratings"].replace  # nothing recorded for it: loaded whole
+
+
+def test_an_export_without_the_calendar_loads_it_empty_and_a_later_one_loads_it(
+    server: pg_server.PostgresServer, sample_without_calendar: Path, tmp_path: Path
+) -> None:
+    """S10 (D71): the optional calendar tables are created empty, with the contract's
+    columns, when the export leaves them out; once delivered they load like any snapshot."""
+    database = pg_server.create_database(server, "no_calendar")
+    export = tmp_path / "export"
+    shutil.copytree(sample_without_calendar, export)
+    code, out, err = _load(export, database)
+    assert code == 0, err
+    for table in CALENDAR_TABLES:
+        assert f"raw.{table}: not in the export (optional), created empty" in out
+        assert _query(database, f"select count(*) from raw.{table}") == [(0,)]
+        columns = _query(database, "select column_name from information_schema.columns where table_schema = 'raw' "
+                                   f"and table_name = '{table}' order by ordinal_position")
+        assert [c for (c,) in columns][-2:] == ["malformed_line", "delivery_file"]
+    sample_hours = Path(__file__).resolve().parent.parent / "data" / "sample" / "shop_service_hours.csv"
+    shutil.copy(sample_hours, export / "shop_service_hours.csv")
+    code, out, err = _load(export, database)
+    assert code == 0, err
+    assert _rows_by_delivery(database, "shop_service_hours") == {"shop_service_hours.csv": len(_file_rows(sample_hours))}
+    assert _query(database, "select count(*) from raw.shop_holidays") == [(0,)]

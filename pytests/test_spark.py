@@ -46,10 +46,10 @@ def test_own_export_on_a_new_spark_warehouse_loads_quietly_and_needs_a_key(small
     loaded = run_tool(["load", "--target", "spark", str(small_export)], env)
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     assert loaded.stderr.splitlines() == [
-        f"reading 6 file(s) of {small_export} with the raw contract checks", "loading 6 tables into spark"]
+        f"reading 8 file(s) of {small_export} with the raw contract checks", "loading 8 tables into spark"]
     assert [line.split(":")[0] for line in loaded.stdout.splitlines()] == [
         "raw.shops", "raw.agents", "raw.chat_messages", "raw.chat_session_events", "raw.session_ratings",
-        "raw.shop_vacation_events"]
+        "raw.shop_vacation_events", "raw.shop_service_hours", "raw.shop_holidays"]
     result = run_dbt(["run"], tmp_path, hash_key=None, extra_env=env)
     assert result.returncode != 0
     assert "SERVICE_ANALYTICS_HASH_KEY is not set" in result.output and f"loaded from {small_export}" in result.output

@@ -288,10 +288,13 @@ def check_table(
     report = TableReport(table.name)
     forms = [folder / name for name in raw_file_forms(table.name)]
     present = table_files(folder, table.name)
+    if not present and table.optional:
+        report.notes.append("optional (S10's service calendar), not in the export: read as a table with no rows")
+        return report
     if not present:
         report.problems.append(
             f"missing: expected {', '.join(str(f) for f in forms)} (one of them), or a folder {folder / table.name}/ "
-            "of delivery files. Every export holds all six tables; "
+            "of delivery files. Every export holds all six required tables; "
             "a table with no rows is a file with just the header row."
         )
         return report

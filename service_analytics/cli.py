@@ -330,6 +330,10 @@ def _load(args: argparse.Namespace) -> int:
         note = f" ({table.malformed_lines:,} malformed lines kept for quarantine)" if table.malformed_lines else ""
         if table.replaced:
             names = [row.delivery_file for row in table.ledger]
+            if not names:
+                # an optional table the export leaves out (S10's calendar, D71)
+                print(f"raw.{table.name}: not in the export (optional), created empty")
+                continue
             files = names[0] if len(names) == 1 else f"{len(names)} deliveries, {names[0]} to {names[-1]}"
             print(f"raw.{table.name}: {table.rows:,} rows{note}, replaced from {files}")
         else:

@@ -23,6 +23,9 @@ class RawTable:
     name: str
     columns: tuple[str, ...]
     required: tuple[str, ...]
+    # an export may leave it out (var raw_optional_tables: S10's calendar); it is then a
+    # table with no rows
+    optional: bool = False
 
 
 def project_vars(project_file: Path = PROJECT_ROOT / "dbt_project.yml") -> dict[str, object]:
@@ -36,8 +39,12 @@ def load_contract(project_file: Path = PROJECT_ROOT / "dbt_project.yml") -> tupl
     contract = project_vars(project_file).get("raw_contract")
     if not isinstance(contract, dict):
         raise ContractError(f"{project_file}: var raw_contract must map each raw table to its columns and required columns")
+    optional = project_vars(project_file).get("raw_optional_tables") or []
+    if not isinstance(optional, list) or not set(optional) <= set(contract):
+        raise ContractError(f"{project_file}: var raw_optional_tables must list tables of raw_contract")
     return tuple(
-        RawTable(name, tuple(spec["columns"]), tuple(spec["required"])) for name, spec in contract.items()
+        RawTable(name, tuple(spec["columns"]), tuple(spec["required"]), name in optional)
+        for name, spec in contract.items()
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from service_analytics.contract import project_vars, raw_file_forms
+from service_analytics.contract import TABLES_BY_NAME, project_vars, raw_file_forms
 
 # The file names a delivery may have inside its table folder.
 DELIVERY_SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
@@ -83,7 +83,8 @@ class TableSource:
 
 
 def table_source(export: Path, table: str) -> TableSource:
-    """The form of `table` in `export`; DeliveryError when it is missing, doubled or an empty folder."""
+    """The form of `table` in `export` (no files for an optional table left out); DeliveryError when
+    it is missing, doubled or an empty folder."""
     singles = [export / name for name in raw_file_forms(table) if (export / name).is_file()]
     folder = export / table
     has_folder = folder.is_dir()
@@ -100,6 +101,9 @@ def table_source(export: Path, table: str) -> TableSource:
         )
     if singles:
         return TableSource(table, singles[0], None, ())
+    if not has_folder and TABLES_BY_NAME[table].optional:
+        # an optional table the export leaves out (S10's calendar): a table with no rows
+        return TableSource(table, None, None, ())
     if not has_folder:
         raise DeliveryError(
             f"raw table '{table}' is missing: expected {', '.join(str(export / f) for f in raw_file_forms(table))} "

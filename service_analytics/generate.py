@@ -1,4 +1,4 @@
-"""Deterministic synthetic chat-platform exports (the six tables of the raw contract).
+"""Deterministic synthetic chat-platform exports (the tables of the raw contract).
 
 The generator streams: it simulates one shop-day at a time and writes rows as they are
 made, so memory stays flat whatever the size. The same arguments always give the same
@@ -12,7 +12,8 @@ What the data looks like (so that builds and benchmarks mean something):
   long-tailed reply delays (some over 24 hours, some never answered), agent and system
   closes, sessions that simply go quiet, agent outreach outside any session;
 - vacations (with a repeated `vacation_on`), ratings on a minority of sessions;
-- a small share of bad rows of every kind the warehouse quarantines (S9).
+- a small share of bad rows of every kind the warehouse quarantines (S9);
+- S10's service calendar for every other shop (CalendarWriter), none for the others.
 
 The parts: ShopCatalogue writes shops, agents and vacations; SessionSchedule says when
 sessions start; ConversationWriter writes each session's messages, events and rating;
@@ -603,6 +604,95 @@ class BadRowInjector:
         )
 
 
+class CalendarWriter:
+    """S10's optional service calendar: weekly hours and holidays for every other shop
+    (the first, third, ...), none for the others, and a few bad rows of each S10.4 kind.
+    Its own random stream, so that adding it left every other file of a seed unchanged.
+
+    - weekdays a split shift (09:00-12:30, 13:30-22:00), weekends shorter (09:00-17:00),
+      as seed 001's shops publish;
+    - the first shop (Europe/London in the default regions) also serves Saturday evening
+      to midnight (18:00-24:00) and Sunday night (00:00-03:00, so the October and March
+      clock changes fall inside an interval), and closes at 16:00 on Sundays;
+    - the second shop with a calendar changes its hours mid-export (`valid_from`): from
+      the middle day of the period it opens at 08:00 every day;
+    - each shop with a calendar has a holiday without hours, one with special hours, and
+      one whose hours are two rows (their union)."""
+
+    WEEKDAY_SHIFTS: tuple[tuple[str, str], ...] = (("09:00", "12:30"), ("13:30", "22:00"))
+    WEEKEND_SHIFTS: tuple[tuple[str, str], ...] = (("09:00", "17:00"),)
+
+    def __init__(self, sim: Simulation, rng: random.Random) -> None:
+        self.sim = sim
+        self.rng = rng
+
+    def write(self, shops: Sequence[Shop]) -> None:
+        with_calendar = [shop for i, shop in enumerate(shops) if i % 2 == 0]
+        for n, shop in enumerate(with_calendar):
+            self._weekly_hours(shop, first=n == 0)
+            if n == 1:
+                self._changed_hours(shop)
+            self._holidays(shop)
+        self._bad_rows(shops[0])
+
+    def _hours(self, shop: Shop, weekday: int, opens: str, closes: str, valid_from: str = "") -> None:
+        self.sim.export.write("shop_service_hours", (shop.shop_id, str(weekday), opens, closes, valid_from),
+                              self.sim.period.first_day)
+
+    def _holiday(self, shop: Shop, day: date, opens: str = "", closes: str = "") -> None:
+        self.sim.export.write("shop_holidays", (shop.shop_id, day.isoformat(), opens, closes), self.sim.period.first_day)
+
+    def _weekly_hours(self, shop: Shop, first: bool) -> None:
+        for weekday in range(1, 8):
+            if weekday <= 5:
+                shifts = self.WEEKDAY_SHIFTS
+            elif first and weekday == 6:
+                shifts = (*self.WEEKEND_SHIFTS, ("18:00", "24:00"))
+            elif first:
+                shifts = (("00:00", "03:00"), ("10:00", "16:00"))
+            else:
+                shifts = self.WEEKEND_SHIFTS
+            for opens, closes in shifts:
+                self._hours(shop, weekday, opens, closes)
+
+    def _changed_hours(self, shop: Shop) -> None:
+        period = self.sim.period
+        switch = (period.first_day + timedelta(days=period.days // 2)).isoformat()
+        for weekday in range(1, 8):
+            self._hours(shop, weekday, "08:00", "12:30" if weekday <= 5 else "18:00", switch)
+            if weekday <= 5:
+                self._hours(shop, weekday, "13:00", "22:00", switch)
+
+    def _holidays(self, shop: Shop) -> None:
+        period, rng = self.sim.period, self.rng
+        days = sorted(rng.sample(range(period.days), min(3, period.days)))
+        dates = [period.first_day + timedelta(days=d) for d in days]
+        self._holiday(shop, dates[0])
+        if len(dates) > 1:
+            self._holiday(shop, dates[1], "10:00", "16:00")
+        if len(dates) > 2:
+            self._holiday(shop, dates[2], "09:00", "12:00")
+            self._holiday(shop, dates[2], "14:00", "18:00")
+
+    def _bad_rows(self, shop: Shop) -> None:
+        """One row of each S10.4 reason, an exact duplicate, and an overlapping pair under
+        a `valid_from` of their own (both quarantined, so no clean week changes)."""
+        period = self.sim.period
+        unused = (period.last_day + timedelta(days=1)).isoformat()
+        self._hours(shop, 1, "09:00", "12:30")  # exact duplicate of a weekly row
+        self._hours(shop, 1, "09:00", "")  # missing field
+        self.sim.export.write("shop_service_hours", ("S9999", "1", "09:00", "17:00", ""), period.first_day)  # unknown shop
+        self.sim.export.write("shop_service_hours", ("S0999", "1", "09:00", "17:00", ""), period.first_day)  # unknown time zone
+        self._hours(shop, 8, "09:00", "17:00", unused)  # weekday
+        self._hours(shop, 2, "9:00", "17:00", unused)  # time
+        self._hours(shop, 3, "09:00", "17:00", "2026-02-30")  # date
+        self._hours(shop, 4, "22:00", "02:00", unused)  # closes before it opens
+        self._hours(shop, 5, "09:00", "13:00", unused)  # overlap: both rows
+        self._hours(shop, 5, "12:00", "18:00", unused)
+        self._holiday(shop, period.last_day, "10:00", "")  # one of its two times
+        self.sim.export.write("shop_holidays", (shop.shop_id, "31/12/2026", "", ""), period.first_day)  # date
+
+
 BUYER_MESSAGE_TYPES = ("text", "text", "text", "text", "image", "sticker", "product_card", "order_card", "video")
 AGENT_MESSAGE_TYPES = ("text", "text", "text", "text", "image", "product_card", "order_card", "voucher", "sticker")
 
@@ -831,6 +921,8 @@ def simulate(config: GenerateConfig, export: Export) -> Summary:
     shops = ShopCatalogue(sim).write(config.shops)
     bad_rows = BadRowInjector(sim, config.bad_row_share, shops[0])
     bad_rows.write_fixed_rows()
+    # S10's calendar draws from a stream of its own (as the requests for a human do)
+    CalendarWriter(sim, random.Random(config.seed + 2)).write(shops)
     conversations = ConversationWriter(sim, random.Random(config.seed + 1), bad_rows)
     schedule = SessionSchedule(sim, config)
     for n, day in enumerate(sim.period.dates()):

@@ -5,7 +5,8 @@ then the whole export incrementally, and compare with a full refresh.
 Rows are split on the text of their own timestamp column (its first ten characters,
 `YYYY-MM-DD`): a row belongs to the history when that date is earlier than `before`.
 Rows whose timestamp is not a date (they are quarantined either way) go with the rest.
-The reference tables (shops, agents) are copied whole. The format (CSV, gzip CSV or Parquet)
+The reference and snapshot tables (shops, agents, S10's calendar) are copied whole; an
+optional table the export leaves out stays out. The format (CSV, gzip CSV or Parquet)
 is kept; CSV is rewritten with DuckDB, so quoting may differ from the original, values do not.
 """
 
@@ -19,10 +20,14 @@ import duckdb
 
 from service_analytics.check import csv_header, reader_sql, sql_literal, table_files
 from service_analytics.contract import RAW_TABLES, RawTable, is_csv, raw_file_forms
+from service_analytics.deliveries import is_snapshot
 
 
 def time_column(table: RawTable) -> str | None:
-    """The table's own timestamp column (the contract's first `*_at` column), if any."""
+    """The table's own timestamp column (the contract's first `*_at` column), if any; none
+    for the snapshot tables (the calendar's opens_at and closes_at are times of day)."""
+    if is_snapshot(table.name):
+        return None
     return next((column for column in table.columns if column.endswith("_at")), None)
 
 
@@ -65,6 +70,8 @@ def write_history(source: Path, dest: Path, before: date) -> dict[str, int]:
     written: dict[str, int] = {}
     with duckdb.connect() as connection:
         for table in RAW_TABLES:
+            if table.optional and not table_files(source, table.name):
+                continue  # S10's calendar, left out of the export: left out of its history too
             file = table_file(source, table)
             header = csv_header(file, connection) if is_csv(file) else None
             column = time_column(table)

@@ -313,3 +313,21 @@
 {% macro postgres__materialized_cte() -%}
     materialized
 {%- endmacro %}
+
+{#- Whether the whole of `text` has the shape HH:MM (two digits, a colon, two digits; not
+    a range check): S10's local times. -#}
+{% macro is_clock_time_text(text) %}
+    {{ return(adapter.dispatch('is_clock_time_text', 'service_analytics')(text)) }}
+{% endmacro %}
+
+{% macro duckdb__is_clock_time_text(text) -%}
+    ({{ text }} glob '[0-9][0-9]:[0-9][0-9]')
+{%- endmacro %}
+
+{% macro postgres__is_clock_time_text(text) -%}
+    ({{ text }} ~ '^[0-9]{2}:[0-9]{2}$')
+{%- endmacro %}
+
+{% macro spark__is_clock_time_text(text) -%}
+    ({{ text }} rlike '^[0-9]{2}:[0-9]{2}$')
+{%- endmacro %}

@@ -107,10 +107,11 @@
     {{ return(api.Relation.create(database=target.database, schema='meta', identifier=name)) }}
 {% endmacro %}
 
-{#- The raw tables with a time: the contract's first `*_at` column and its id column. -#}
+{#- The raw tables with a time: the contract's first `*_at` column and its id column. The
+    snapshot tables have none (the calendar's opens_at and closes_at are times of day). -#}
 {% macro lineage_tables() %}
     {% set tables = [] %}
-    {% for name, spec in var('raw_contract').items() %}
+    {% for name, spec in var('raw_contract').items() if name not in var('raw_snapshot_tables') %}
         {% set times = [] %}
         {% for column in spec['columns'] if column.endswith('_at') %}{% do times.append(column) %}{% endfor %}
         {% if times %}

@@ -7,7 +7,8 @@
 -#}
 
 {#- The files of raw table `table` in the export folder, in file-name order, and whether
-    they are the folder form. Stops the run when the table is missing, or both forms (or
+    they are the folder form. Stops the run when the table is missing (an optional one, var
+    raw_optional_tables, has no files then), or both forms (or
     two single files) are there (D33, D48). A snapshot table's folder is read as its last
     delivery only. -#}
 {% macro raw_table_files(table, raw_dir) %}
@@ -23,8 +24,12 @@
         {% do globs.append("select file from glob('" ~ quoted_dir ~ "/" ~ table ~ "/" ~ pattern ~ "')") %}
     {% endfor %}
     {% set delivered = run_query(globs | join(' union all ') ~ " order by file").columns[0].values() %}
+    {% if single | length == 0 and delivered | length == 0 and table in var('raw_optional_tables') %}
+        {# S10: an optional table left out of the export is a table with no rows #}
+        {{ return({'folder': false, 'files': []}) }}
+    {% endif %}
     {% if single | length == 0 and delivered | length == 0 %}
-        {{ exceptions.raise_compiler_error("raw table '" ~ table ~ "' is missing: expected " ~ raw_dir ~ "/" ~ forms | join(', ' ~ raw_dir ~ '/') ~ " (one of them), or a folder " ~ raw_dir ~ "/" ~ table ~ "/ of delivery files (" ~ raw_delivery_patterns() | join(', ') ~ "). Every export must hold all six tables of the raw contract (docs: shared/spec/raw-contract.md); a table with no rows is a file with just the header row.") }}
+        {{ exceptions.raise_compiler_error("raw table '" ~ table ~ "' is missing: expected " ~ raw_dir ~ "/" ~ forms | join(', ' ~ raw_dir ~ '/') ~ " (one of them), or a folder " ~ raw_dir ~ "/" ~ table ~ "/ of delivery files (" ~ raw_delivery_patterns() | join(', ') ~ "). Every export must hold all six required tables of the raw contract (docs: shared/spec/raw-contract.md); a table with no rows is a file with just the header row.") }}
     {% endif %}
     {% if single | length > 0 and delivered | length > 0 %}
         {# D48: as D33, the two forms may be two different histories #}

@@ -5,6 +5,7 @@
     is a conflict). Versions are counted only for the ids with more than one row (rare)
     and joined back: a window count over the id would read the raw table twice. -#}
 {% macro collapse_exact_duplicates(relation, columns, id_column) -%}
+{#- id_column none: a table without ids (S10's calendar), whose rows cannot conflict -#}
 distinct_rows as (
     select
         {%- for column in columns %}
@@ -14,6 +15,18 @@ distinct_rows as (
     from {{ relation }}
     group by {{ columns | join(', ') }}
 ),
+{%- if id_column is none %}
+
+collapsed as (
+    select
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        raw_rows,
+        1 as id_versions
+    from distinct_rows
+)
+{%- else %}
 
 repeated_ids as (
     select
@@ -35,6 +48,7 @@ collapsed as (
     left join repeated_ids
         on {{ id_key(clean_text('distinct_rows.' ~ id_column)) }} = repeated_ids.repeated_id_key
 )
+{%- endif %}
 {%- endmacro %}
 
 {#- checks: list of [condition, reason_code]; returns the code of the first that holds. -#}
@@ -90,8 +104,8 @@ collapsed as (
     end
 {%- endmacro %}
 
-{#- Each raw table's checked base model, id column and timestamp column (null for the
-    reference tables), and whether it is staged by delivery (its rows carry
+{#- Each raw table's checked base model, id column (the calendar tables of S10 have no
+    id: their shop's) and timestamp column (null for the reference tables and the calendar), and whether it is staged by delivery (its rows carry
     is_first_delivery and staged_at): the one list stg_chat__quarantine and
     rpt_data_quality read. -#}
 {% macro checked_tables() -%}
@@ -102,6 +116,8 @@ collapsed as (
         {'table': 'chat_session_events', 'model': 'base_chat__session_events', 'delivered': true, 'id': 'event_id', 'at': 'occurred_at'},
         {'table': 'session_ratings', 'model': 'base_chat__ratings', 'delivered': true, 'id': 'rating_id', 'at': 'rated_at'},
         {'table': 'shop_vacation_events', 'model': 'base_chat__vacation_events', 'id': 'event_id', 'at': 'occurred_at'},
+        {'table': 'shop_service_hours', 'model': 'base_chat__shop_service_hours', 'id': 'shop_id', 'at': 'cast(null as timestamp)'},
+        {'table': 'shop_holidays', 'model': 'base_chat__shop_holidays', 'id': 'shop_id', 'at': 'cast(null as timestamp)'},
     ]) }}
 {%- endmacro %}
 

@@ -47,6 +47,9 @@
         {% for file in delivered.files %}
             {% do selects.append(raw_file_select(table, file, delivered.folder, encoding, file.split('/')[-1] in unchanged)) %}
         {% endfor %}
+        {% if not selects %}
+            {% do selects.append(empty_raw_select(table)) %}
+        {% endif %}
         {% do run_query("create or replace view " ~ adapter.quote(target.database) ~ ".raw." ~ table ~ " as " ~ selects | join(' union all ')) %}
     {% endfor %}
     {{ return('') }}
@@ -102,6 +105,16 @@
             ~ ", csv_line as malformed_line, " ~ delivery ~ " from " ~ malformed %}
     {% endif %}
     {{ return(file_sql) }}
+{% endmacro %}
+
+{#- An optional raw table the export leaves out (var raw_optional_tables): its columns,
+    malformed_line and delivery_file, all text, with no rows. -#}
+{% macro empty_raw_select(table) %}
+    {% set select_list = [] %}
+    {% for column in contract_columns(table) + ['malformed_line', 'delivery_file'] %}
+        {% do select_list.append('cast(null as varchar) as ' ~ column) %}
+    {% endfor %}
+    {{ return("select " ~ select_list | join(', ') ~ " where false") }}
 {% endmacro %}
 
 {#- The file names a raw table may have in an export folder, in the order they are named. -#}

@@ -1,9 +1,24 @@
--- placeholder (s10-time): zero rows with the interface's columns until s10-staging lands
+-- S10: the clean holiday rows of base_chat__shop_holidays, with or without special hours
+-- (S9: the rejected ones are in stg_chat__quarantine).
+with
+
+clean as (
+    select
+        shop_id,
+        holiday_date,
+        opens_at,
+        closes_at,
+        opens_minute,
+        closes_minute
+    from {{ ref('base_chat__shop_holidays') }}
+    where quarantine_reason is null
+)
+
 select
-    cast(null as {{ dbt.type_string() }}) as shop_id,
-    cast(null as date) as holiday_date,
-    cast(null as {{ dbt.type_string() }}) as opens_at,
-    cast(null as {{ dbt.type_string() }}) as closes_at,
-    cast(null as integer) as opens_minute,
-    cast(null as integer) as closes_minute
-where 1 = 0
+    shop_id,
+    holiday_date,
+    opens_at,
+    closes_at,
+    opens_minute,
+    closes_minute
+from clean

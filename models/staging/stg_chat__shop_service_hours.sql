@@ -1,10 +1,26 @@
--- placeholder (s10-time): zero rows with the interface's columns until s10-staging lands
+-- S10: the clean weekly service hours of base_chat__shop_service_hours, one row per
+-- interval (S9: the rejected ones are in stg_chat__quarantine).
+with
+
+clean as (
+    select
+        shop_id,
+        weekday,
+        opens_at,
+        closes_at,
+        opens_minute,
+        closes_minute,
+        valid_from
+    from {{ ref('base_chat__shop_service_hours') }}
+    where quarantine_reason is null
+)
+
 select
-    cast(null as {{ dbt.type_string() }}) as shop_id,
-    cast(null as integer) as weekday,
-    cast(null as {{ dbt.type_string() }}) as opens_at,
-    cast(null as {{ dbt.type_string() }}) as closes_at,
-    cast(null as integer) as opens_minute,
-    cast(null as integer) as closes_minute,
-    cast(null as date) as valid_from
-where 1 = 0
+    shop_id,
+    weekday,
+    opens_at,
+    closes_at,
+    opens_minute,
+    closes_minute,
+    valid_from
+from clean
