@@ -324,7 +324,7 @@ def test_a_calendar_change_in_a_service_hours_delivery_recomputes_that_shop(deli
     first = run_dbt(BUILD, workdir, raw_data_dir=folder)
     assert first.returncode == 0, first.output[-4000:]
     shop, weekday, opens = (header.index(column) for column in ("shop_id", "weekday", "opens_at"))
-    changed = [[*row[:opens], "11:00", *row[opens + 1:]] if row[shop] == "S0001" and row[weekday] in "12345" and row[opens] == "09:00" else list(row)
+    changed = [[*row[:opens], "11:00", *row[opens + 1:]] if row[shop] == "S0001" and row[weekday] in {"1", "2", "3", "4", "5"} and row[opens] == "09:00" else list(row)
                for row in rows]
     assert changed != rows
     _write(folder / "shop_service_hours" / "delivery-02.csv", header, changed)
