@@ -21,7 +21,10 @@ from service_analytics.bench import (
     format_result,
     format_targets,
     history_for,
+    SERVICE_TIME_MODELS,
+    format_service_time,
     measure,
+    models_seconds,
     slowest_models,
 )
 from service_analytics.history import last_full_day
@@ -124,6 +127,32 @@ def test_slowest_models_come_from_run_results_slowest_first(tmp_path: Path) -> N
     text = format_result(result)
     assert "slowest models, full build" in text and "slow 7.2 s, middle 2.0 s, fast 0.5 s" in text
     assert "slowest models, incremental" not in text
+
+
+def test_the_service_time_models_are_summed_against_every_model_of_the_full_build(tmp_path: Path) -> None:
+    """Issue 22, "Done when": the table shows what the calendar costs, the service-time
+    models' seconds and their share of every model's, from run_results.json."""
+    run_results = tmp_path / "run_results.json"
+    assert models_seconds(run_results, SERVICE_TIME_MODELS) is None  # the step failed early
+    intervals, spine = SERVICE_TIME_MODELS
+    run_results.write_text(json.dumps({"results": [
+        {"unique_id": f"model.service_analytics.{intervals}", "execution_time": 1.5},
+        {"unique_id": f"model.service_analytics.{spine}", "execution_time": 2.5},
+        {"unique_id": "model.service_analytics.fct_sessions", "execution_time": 12.0},
+        {"unique_id": "test.service_analytics.not_null_x", "execution_time": 30.0},
+        {"unique_id": "model.service_analytics.fct_shop_daily", "execution_time": 4.0},
+    ]}))
+    seconds = models_seconds(run_results, SERVICE_TIME_MODELS)
+    assert seconds == (1.5 + 2.5, 1.5 + 2.5 + 12.0 + 4.0)
+    assert format_service_time(seconds) == f"4.0 s, 20.0% of the 20.0 s of every model summed ({intervals}, {spine})"
+    assert format_service_time(None) is None and format_service_time((0.0, 0.0)) is None
+    step = Step("x", 2.0, 100.0, 0)
+    result = BenchResult("t", "m", 1000, 100, 2, 3, "csv", step, step, step, None, None, service_time_seconds=seconds)
+    line = next(line for line in format_result(result).splitlines() if line.startswith("service calendar (S10), full build"))
+    assert line.endswith(format_service_time(seconds) or "")
+    failed = BenchResult("t", "m", 1000, 100, 2, 3, "csv", step, Step("models", 2.0, 100.0, 1), step, None, None,
+                         service_time_seconds=seconds)
+    assert "service calendar" not in format_result(failed)
 
 
 def test_the_export_link_is_repointed_like_a_growing_daily_folder(tmp_path: Path) -> None:

@@ -308,3 +308,36 @@ def test_a_time_zone_change_in_the_shops_snapshot_recomputes_that_shop(deliverie
     assert set(rebuilt) >= set(manifest_models(full, schema="marts"))
     for table in rebuilt:
         assert incremental[table] == rebuilt[table], f"{table} differs from a full build after the time zone change"
+
+
+def test_a_calendar_change_in_a_service_hours_delivery_recomputes_that_shop(deliveries, small_export: Path, tmp_path: Path) -> None:
+    """A later `shop_service_hours` delivery opens a shop with sessions two hours later on
+    weekdays (raw-contract.md: a snapshot that changes a shop's calendar changes that
+    shop's past figures): the next daily run recomputes its sessions and rebuilds its days
+    in every daily mart (D80), as a full build of the same export does."""
+    folder = _write_folder(deliveries, tmp_path / "export")
+    header, rows = _read(small_export / "shop_service_hours.csv")
+    _write(folder / "shop_service_hours" / "delivery-01.csv", header, rows)
+    holidays_header, holidays = _read(small_export / "shop_holidays.csv")
+    _write(folder / "shop_holidays" / "delivery-01.csv", holidays_header, holidays)
+    workdir = tmp_path / "warehouse"
+    first = run_dbt(BUILD, workdir, raw_data_dir=folder)
+    assert first.returncode == 0, first.output[-4000:]
+    shop, weekday, opens = (header.index(column) for column in ("shop_id", "weekday", "opens_at"))
+    changed = [[*row[:opens], "11:00", *row[opens + 1:]] if row[shop] == "S0001" and row[weekday] in {"1", "2", "3", "4", "5"} and row[opens] == "09:00" else list(row)
+               for row in rows]
+    assert changed != rows
+    _write(folder / "shop_service_hours" / "delivery-02.csv", header, changed)
+    served = "select sum(first_response_service_seconds), count(*) from marts.fct_sessions where shop_id = 'S0001'"
+    before = query(workdir, served)[0]
+    daily_run = run_dbt(BUILD, workdir, raw_data_dir=folder)
+    assert daily_run.returncode == 0, daily_run.output[-4000:]
+    full = tmp_path / "full"
+    full_build = run_dbt(BUILD, full, raw_data_dir=folder)
+    assert full_build.returncode == 0, full_build.output[-4000:]
+    after = query(full, served)[0]
+    assert before[1] == after[1] > 0 and before[0] != after[0], "the new hours do not change the shop's service time"
+    incremental, rebuilt = marts_fingerprint(workdir), marts_fingerprint(full)
+    assert set(rebuilt) >= set(manifest_models(full, schema="marts"))
+    for table in rebuilt:
+        assert incremental[table] == rebuilt[table], f"{table} differs from a full build after the calendar change"

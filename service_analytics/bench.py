@@ -95,6 +95,9 @@ class BenchResult:
     # The core path (`+fct_sessions +fct_shop_daily +fct_agent_daily`) built with
     # --full-refresh after the full build, for its target against the floor.
     core: Step | None = None
+    # What the service calendar (S10) costs: the seconds of SERVICE_TIME_MODELS and of
+    # every model in the full build's run_results.json, summed over the models.
+    service_time_seconds: tuple[float, float] | None = None
 
     # The ratios below are None when a step they come from failed: a failed step's time
     # measures how soon it broke, not the work.
@@ -260,6 +263,9 @@ def format_targets(result: BenchResult) -> str:
 PROBE = [sys.executable, "-m", "service_analytics.bench_probe"]
 # The core path of issue 20's targets: the sessions and both daily facts, with their parents.
 CORE_PATH = ("+fct_sessions", "+fct_shop_daily", "+fct_agent_daily")
+# The models that turn the service calendar into service time (S10; the generator writes a
+# calendar for every other shop), whose share of the full build the table shows.
+SERVICE_TIME_MODELS = ("int_shops__service_intervals", "int_shops__service_time_spine")
 
 
 def measure(name: str, command: list[str], env: dict[str, str], quiet: bool = True) -> Step:
@@ -431,6 +437,7 @@ def _run_steps(run: BenchRun) -> BenchResult:
         floor = measure("floor", [*PROBE, "floor-duckdb", "--memory", run.memory, "--reader", messages_reader(export)], env)
     slowest: dict[str, list[tuple[str, float]]] = {}
     fixed: dict[str, tuple[float, float]] = {}
+    service_time: dict[str, tuple[float, float] | None] = {}
     run_results = target_path / "run_results.json"
 
     def profiled(name: str, command: list[str]) -> Step:
@@ -440,6 +447,7 @@ def _run_steps(run: BenchRun) -> BenchResult:
         step = measure(name, command, env)
         ended = time.time()
         slowest[name] = slowest_models(run_results)
+        service_time[name] = models_seconds(run_results, SERVICE_TIME_MODELS)
         cost = dbt_fixed_cost(run_results, started, ended)
         if cost is not None:
             fixed[name] = cost
@@ -474,6 +482,7 @@ def _run_steps(run: BenchRun) -> BenchResult:
         deliveries=run.deliveries,
         fixed_costs=fixed,
         core=core,
+        service_time_seconds=service_time.get("models"),
     )
     with (bench_dir / "results.jsonl").open("a", encoding="utf-8") as f:
         f.write(
@@ -552,19 +561,44 @@ def _point(link: Path, folder: Path) -> None:
     link.symlink_to(folder.resolve(), target_is_directory=True)
 
 
-def slowest_models(run_results: Path, most: int = 6) -> list[tuple[str, float]]:
-    """The `most` slowest models of the dbt run whose run_results.json this is, slowest
-    first; empty when the file is missing or unreadable (the step failed early)."""
+def model_timings(run_results: Path) -> list[tuple[str, float]] | None:
+    """[model name, seconds] of each model of the dbt run whose run_results.json this is;
+    None when the file is missing or unreadable (the step failed early)."""
     try:
         results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
     except (OSError, ValueError, KeyError):
-        return []
-    models = [
+        return None
+    return [
         (str(r["unique_id"]).rsplit(".", 1)[-1], float(r.get("execution_time") or 0.0))
         for r in results
         if str(r.get("unique_id", "")).startswith("model.")
     ]
-    return sorted(models, key=lambda model: -model[1])[:most]
+
+
+def slowest_models(run_results: Path, most: int = 6) -> list[tuple[str, float]]:
+    """The `most` slowest models of the dbt run whose run_results.json this is, slowest
+    first; empty when the file is missing or unreadable (the step failed early)."""
+    return sorted(model_timings(run_results) or [], key=lambda model: -model[1])[:most]
+
+
+def models_seconds(run_results: Path, names: tuple[str, ...]) -> tuple[float, float] | None:
+    """(seconds of the models `names`, seconds of every model), summed over the models of
+    the dbt run whose run_results.json this is; None when the file is missing or
+    unreadable (the step failed early)."""
+    models = model_timings(run_results)
+    if models is None:
+        return None
+    return sum(seconds for model, seconds in models if model in names), sum(seconds for _, seconds in models)
+
+
+def format_service_time(seconds: tuple[float, float] | None) -> str | None:
+    """The table's figure of what the service calendar costs in the full build, from
+    (seconds of SERVICE_TIME_MODELS, seconds of every model); None without timings."""
+    if seconds is None or seconds[1] <= 0:
+        return None
+    calendar, every_model = seconds
+    return (f"{calendar:.1f} s, {calendar / every_model:.1%} of the {every_model:.1f} s of every model summed "
+            f"({', '.join(SERVICE_TIME_MODELS)})")
 
 
 def _counts(target: str, warehouse: Path, env: dict[str, str]) -> tuple[int, int]:
@@ -660,6 +694,9 @@ def format_result(result: BenchResult) -> str:
             before, after = result.fixed_costs[name]
             rows.append((label, f"{before + after:.1f} s: {before:.1f} s to the first node, {after:.1f} s after the last "
                                 f"(of {step.seconds:.1f} s)"))
+    service_time = format_service_time(result.service_time_seconds) if result.models.ok else None
+    if service_time is not None:
+        rows.append(("service calendar (S10), full build", service_time))
     for name, label in (("models", "slowest models, full build"), ("incremental", "slowest models, incremental")):
         step = result.models if name == "models" else result.incremental
         if result.slowest_models.get(name) and step is not None and step.ok:

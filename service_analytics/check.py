@@ -294,7 +294,8 @@ def check_table(
     if not present:
         report.problems.append(
             f"missing: expected {', '.join(str(f) for f in forms)} (one of them), or a folder {folder / table.name}/ "
-            "of delivery files. Every export holds all six required tables; "
+            "of delivery files. Every export holds the six required tables of the raw contract "
+            "(shop_service_hours and shop_holidays are optional); "
             "a table with no rows is a file with just the header row."
         )
         return report

@@ -54,10 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen = commands.add_parser(
         "generate",
-        help="write a synthetic chat-platform export (the six raw tables)",
+        help="write a synthetic chat-platform export (the raw contract's eight tables, calendar included)",
         description=(
             "Write a deterministic synthetic export: shops, agents, chat_messages, "
-            "chat_session_events, session_ratings and shop_vacation_events, with a small "
+            "chat_session_events, session_ratings, shop_vacation_events and the optional "
+            "service calendar (shop_service_hours, shop_holidays) for every other shop, with a small "
             "share of bad rows of every kind the warehouse quarantines. The same arguments "
             "always give the same files. Streams, so memory stays flat at any size."
         ),
@@ -200,10 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="load an export folder into the raw schema of a server engine (postgres, spark)",
         description=(
             "Read an export folder (CSV or Parquet, the raw contract) with the same checks the "
-            "DuckDB target uses into the six tables of the engine's `raw` schema, every column as "
+            "DuckDB target uses into the raw contract's tables in the engine's `raw` schema (the six "
+            "required ones, and the optional shop_service_hours and shop_holidays, created empty when "
+            "the export leaves them out), every column as "
             "text plus delivery_file (the file a row came from), through the engine's bulk path "
             "(COPY on PostgreSQL, Spark's Parquet reader). A table that is one file, and a snapshot "
-            "(shops, agents: their last delivery), replaces its raw table. A table delivered as a "
+            "(shops, agents, shop_service_hours, shop_holidays: their last delivery), replaces its raw table. A table delivered as a "
             "folder <table>/ of files gets only the deliveries not loaded before appended; "
             "raw.loaded_deliveries records each loaded file (size, modification time, a fingerprint "
             "of its first and last bytes), and a loaded delivery that changed or vanished stops the "

@@ -331,3 +331,18 @@
 {% macro spark__is_clock_time_text(text) -%}
     ({{ text }} rlike '^[0-9]{2}:[0-9]{2}$')
 {%- endmacro %}
+
+{#- The texts of a group as one text, in their own order, joined by `delimiter`: an
+    aggregate, for a fingerprint of a group's rows. -#}
+{% macro sorted_text_list(expression, delimiter) %}
+    {{ return(adapter.dispatch('sorted_text_list', 'service_analytics')(expression, delimiter)) }}
+{% endmacro %}
+
+{% macro default__sorted_text_list(expression, delimiter) -%}
+    {{ dbt.listagg(expression, delimiter, 'order by ' ~ expression) }}
+{%- endmacro %}
+
+{#- dbt's spark__listagg drops the order (with a warning); collect_list's is arbitrary -#}
+{% macro spark__sorted_text_list(expression, delimiter) -%}
+    array_join(array_sort(collect_list({{ expression }})), {{ delimiter }})
+{%- endmacro %}

@@ -2,8 +2,8 @@
   Incremental builds by buyer pair (D18): a session model's rows depend only on their
   (shop_id, buyer_key) pair's own rows, its shop and the high-water mark, so a run
   recomputes whole only the pairs with a row since the cutoff or staged since the model's
-  last build (D50), and the models that read the shop's time zone also every pair of a
-  shop whose zone changed (D65). The lookback must cover a session still open or
+  last build (D50), and the models that read the shop's time zone and calendar also
+  every pair of a shop whose zone or calendar changed (D65, D80). The lookback must cover a session still open or
   awaiting its reply (validate_vars checks it); a late vacation switch needs
   --full-refresh.
 -#}
@@ -37,8 +37,8 @@
 
 {#- The pairs with a clean row at or after the cutoff, or with a row staged or re-judged
     since the model's last build (D50: a late row, a row a later version quarantined).
-    With `zones` (int_shops__timezones), also every pair of a shop whose time zone is
-    newer than the model's last build (D65), in a branch of its own: an IN under the OR
+    With `zones` (int_shops__timezones), also every pair of a shop whose time zone or
+    calendar is newer than the model's last build (D65, D80), in a branch of its own: an IN under the OR
     would be a per-row SubPlan on PostgreSQL. -#}
 {% macro changed_pairs(time_column, zones=none) -%}
     {%- set cutoff = incremental_cutoff(time_column) -%}
@@ -55,8 +55,8 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- The shops of `zones` (int_shops__timezones) whose time zone is newer than the model's
-    last build (D65). -#}
+{#- The shops of `zones` (int_shops__timezones) whose time zone or calendar is newer than
+    the model's last build (D65, D80). -#}
 {% macro rezoned_shops(zones) -%}
     select shop_id from {{ zones }} where staged_at > {{ model_last_built_at() }}
 {%- endmacro %}
