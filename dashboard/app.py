@@ -101,6 +101,18 @@ for column, (metric, label) in zip(st.columns(len(HEADLINES)), HEADLINES, strict
             st.caption(f"Target: {data.format_figure(metric, goal[metric])}")
 if previous is None:
     st.caption(f"No comparable period: no change is shown ({compared.split(': ', 1)[1]}).")
+in_service = data.has_service_calendar(con, shop_id)
+if in_service:
+    # S10.3: beside the calendar-time headline, the same average counted in service hours only
+    service_column, _ = st.columns([1, len(HEADLINES) - 1])
+    service_column.metric(
+        "Average first response in service hours",
+        data.format_figure("avg_first_response_service_seconds", now["avg_first_response_service_seconds"]),
+        data.delta_text("avg_first_response_service_seconds", now["avg_first_response_service_seconds"],
+                        before["avg_first_response_service_seconds"]) if before else None,
+        delta_color="inverse",
+    )
+    service_column.caption("Only the seconds within the shop's service hours count (工作时间内).")
 
 if not now["consultations"]:
     # empty charts and tables would only repeat this; say where the data are instead
@@ -160,5 +172,8 @@ st.dataframe(data.topic_table_display(data.topics(con, shop_id, period)), hide_i
 
 st.subheader("Smart service")
 smart = data.smart_service(con, shop_id, period)
+if in_service:
+    st.caption("The 20-second connection counts the requests for a human made in the shop's service hours "
+               "(工作时间内20秒人工接通率); the other figures count every request.")
 for column, (metric, label) in zip(st.columns(3) * 2, SMART_SERVICE, strict=True):
     column.metric(data.threshold_label(label, thresholds), data.format_figure(metric, smart[metric]))
