@@ -24,6 +24,7 @@ HEADLINES = (
     ("satisfaction_rate", "Satisfaction"),
     ("avg_first_response_seconds", "Average first response"),
 )
+SERVICE_HEADLINE = (("avg_first_response_service_seconds", "In service hours"),)
 SMART_SERVICE = (
     ("bot_coverage_rate", "Bot coverage"),
     ("bot_resolution_rate", "Bot resolution"),
@@ -91,14 +92,20 @@ st.caption(f"Shop {shop_id} · {data.PRESET_LABELS[period.name]}: {period.start}
 
 # ---- headline cards -----------------------------------------------------------------
 goal = data.targets(con, shop_id)
-for column, (metric, label) in zip(st.columns(len(HEADLINES)), HEADLINES, strict=True):
+# S10.3: for a shop with a service calendar, the average first response in service hours
+# beside the calendar-time one (D78)
+in_service = data.has_service_calendar(con, shop_id)
+headlines = HEADLINES + (SERVICE_HEADLINE if in_service else ())
+for column, (metric, label) in zip(st.columns(len(headlines)), headlines, strict=True):
     with column:
         # a lower first response time is better
         st.metric(data.threshold_label(label, thresholds), data.format_figure(metric, now[metric]),
                   data.delta_text(metric, now[metric], before[metric]) if before else None,
-                  delta_color="inverse" if metric == "avg_first_response_seconds" else "normal")
+                  delta_color="inverse" if data.figure_kind(metric) == "seconds" else "normal")
         if metric in goal and goal[metric] is not None:
             st.caption(f"Target: {data.format_figure(metric, goal[metric])}")
+        elif metric == "avg_first_response_service_seconds":
+            st.caption("The average first response counting only the seconds within the shop's service hours.")
 if previous is None:
     st.caption(f"No comparable period: no change is shown ({compared.split(': ', 1)[1]}).")
 
@@ -160,5 +167,8 @@ st.dataframe(data.topic_table_display(data.topics(con, shop_id, period)), hide_i
 
 st.subheader("Smart service")
 smart = data.smart_service(con, shop_id, period)
+if in_service:
+    st.caption("The 20-second connection counts the requests for a human made in the shop's service hours "
+               "(as seed 004 scores it); the other figures count every request.")
 for column, (metric, label) in zip(st.columns(3) * 2, SMART_SERVICE, strict=True):
     column.metric(data.threshold_label(label, thresholds), data.format_figure(metric, smart[metric]))

@@ -162,13 +162,14 @@ def close(a: float | None, b: object) -> bool:
 def test_page_figures_equal_the_period_marts_for_every_preset(built: Path, published: Path) -> None:
     con = data.connect(published)
     rows = query(built, "select shop_id, as_of_date, period_name, consultations, response_rate_24h, satisfaction_rate, "
-                        "avg_first_response_seconds from marts.rpt_shop_periods where as_of_date >= "
-                        "(select max(as_of_date) - 3 from marts.rpt_shop_periods)")
+                        "avg_first_response_seconds, avg_first_response_service_seconds from marts.rpt_shop_periods "
+                        "where as_of_date >= (select max(as_of_date) - 3 from marts.rpt_shop_periods)")
     assert len(rows) >= 3 * 4 * 4
     for shop_id, as_of, name, *expected in rows:
         figures = data.shop_figures(con, str(shop_id), data.period_for(str(name), as_of))
         for metric, value in zip(("consultations", "response_rate_24h", "satisfaction_rate",
-                                  "avg_first_response_seconds"), expected, strict=True):
+                                  "avg_first_response_seconds", "avg_first_response_service_seconds"),
+                                 expected, strict=True):
             assert close(figures[metric], value), (shop_id, as_of, name, metric)
     agent_rows = query(built, "select shop_id, agent_id, period_name, assigned_sessions, manual_response_rate_24h, "
                               "satisfaction_rate, avg_first_response_seconds from marts.rpt_agent_periods "
@@ -182,6 +183,29 @@ def test_page_figures_equal_the_period_marts_for_every_preset(built: Path, publi
         for metric, value in zip(("manual_response_rate_24h", "satisfaction_rate", "avg_first_response_seconds"),
                                  rates, strict=True):
             assert close(row[metric], value), (agent_id, name, metric)
+
+
+def test_service_hours_figures_follow_the_shops_calendar(built: Path, published: Path) -> None:
+    """S10.3 on the page: a shop has the service-hours average beside the calendar one exactly
+    when it delivered a calendar, and the 20-second connection rate of any 30 days equals the
+    rolling report's, which counts only requests made in service hours."""
+    con = data.connect(published)
+    calendar_shops = {str(shop_id) for (shop_id,) in query(
+        built, "select shop_id from staging.stg_chat__shop_service_hours "
+               "union select shop_id from staging.stg_chat__shop_holidays")}
+    shop_ids = [shop_id for shop_id, _ in data.shops(con)]
+    assert calendar_shops and set(shop_ids) - calendar_shops, "the export should have shops with and without a calendar"
+    assert {shop_id for shop_id in shop_ids if data.has_service_calendar(con, shop_id)} == calendar_shops
+    as_of = data.latest_day(con)
+    period = data.period_for("custom", as_of, (as_of - timedelta(days=29), as_of))
+    rows = query(built, "select shop_id, human_connected_in_time_rate, in_service_request_sessions, "
+                        "human_request_sessions from marts.rpt_smart_service_30d "
+                        f"where date_day = date '{as_of}'")
+    assert rows
+    for shop_id, rate, in_service, requests in rows:
+        assert close(data.smart_service(con, str(shop_id), period)["human_connected_in_time_rate"], rate), shop_id
+        if str(shop_id) not in calendar_shops:
+            assert in_service == requests, shop_id
 
 
 def test_the_heat_map_has_every_hour_of_every_weekday(built: Path, published: Path) -> None:
@@ -294,10 +318,12 @@ def deltas(browser: object) -> dict[str, str]:
 
 @pytest.mark.parametrize("period_name", ["last_7_days", "calendar_month"])
 def test_the_page_shows_the_marts_numbers(built: Path, page_url: str, browser: object, period_name: str) -> None:
-    (shop_id, as_of, consultations, rate, satisfaction, first_response) = query(
+    (shop_id, as_of, consultations, rate, satisfaction, first_response, service_first_response, has_calendar) = query(
         built,
         "select shop_id, cast(as_of_date as varchar), consultations, response_rate_24h, satisfaction_rate, "
-        "avg_first_response_seconds from marts.rpt_shop_periods where period_name = ? "
+        "avg_first_response_seconds, avg_first_response_service_seconds, "
+        "(select has_service_calendar from marts.dim_shops where dim_shops.shop_id = rpt_shop_periods.shop_id) "
+        "from marts.rpt_shop_periods where period_name = ? "
         "and as_of_date = (select max(as_of_date) from marts.rpt_shop_periods) order by shop_id desc limit 1"
         .replace("?", f"'{period_name}'"),
     )[0]
@@ -317,6 +343,11 @@ def test_the_page_shows_the_marts_numbers(built: Path, page_url: str, browser: o
     assert shown["24h response rate"] == data.format_figure("response_rate_24h", rate)
     assert shown["Satisfaction"] == data.format_figure("satisfaction_rate", satisfaction)
     assert shown["Average first response"] == data.format_figure("avg_first_response_seconds", first_response)
+    if has_calendar:  # S10.3: the service-hours average beside the calendar one
+        assert shown["In service hours"] == data.format_figure(
+            "avg_first_response_service_seconds", service_first_response)
+    else:
+        assert "In service hours" not in shown
     body = browser.find_element("tag name", "body").text  # type: ignore[attr-defined]
     assert "Chat details per agent" in body and "Download CSV" in body
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

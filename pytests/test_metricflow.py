@@ -13,8 +13,11 @@ import pytest
 from dbt_runner import ROOT, WAREHOUSE_FILE, dbt_env, query, run_mf, write_semantic_manifest
 from service_analytics.publish import DEFAULT_PUBLISHED, publish
 
-SHOP_METRICS = ("consultations", "response_rate_24h", "satisfaction_rate", "avg_first_response_seconds")
-AGENT_METRICS = ("manual_response_rate_24h",)
+SHOP_METRICS = (
+    "consultations", "response_rate_24h", "satisfaction_rate", "avg_first_response_seconds",
+    "avg_first_response_service_seconds", "out_of_hours_consultations",
+)
+AGENT_METRICS = ("manual_response_rate_24h", "agent_avg_first_response_service_seconds")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -75,12 +78,13 @@ def test_agent_metric_equals_the_agent_period_mart(built: Path) -> None:
     answers = mf_rows(built, AGENT_METRICS, "agent", start, end)
     mart = query(
         built,
-        "select agent_id, manual_response_rate_24h from marts.rpt_agent_periods "
+        "select agent_id, manual_response_rate_24h, avg_first_response_service_seconds from marts.rpt_agent_periods "
         f"where period_name = '{name}' and period_start_date = '{start}' and period_end_date = '{end}'",
     )
     assert mart
-    for agent_id, value in mart:
-        assert same(answers[agent_id]["manual_response_rate_24h"], value), (agent_id, name)
+    for agent_id, *values in mart:
+        for metric, value in zip(AGENT_METRICS, values, strict=True):
+            assert same(answers[agent_id][metric], value), (agent_id, name, metric)
 
 
 @pytest.mark.parametrize("saved_query", ["seller_centre_calendar_week", "seller_centre_calendar_month"])

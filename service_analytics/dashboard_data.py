@@ -37,6 +37,8 @@ SHOP_FACTS = (
     "rated_sessions", "satisfied_sessions", "first_response_sessions", "first_response_seconds_sum",
 )
 AGENT_FACTS = ("assigned_sessions", *SHOP_FACTS[1:])
+# S10.3: the shop's first-response seconds in its service time (all seconds without a calendar)
+SHOP_PAGE_FACTS = (*SHOP_FACTS, "first_response_service_seconds_sum")
 # The per-agent table of seed 000 ("chat details"), in its order.
 AGENT_TABLE_COLUMNS = {
     "agent_name": "Agent",
@@ -199,6 +201,10 @@ def shop_rates(facts: dict[str, float]) -> dict[str, float | None]:
         ),
         "satisfaction_rate": ratio(facts["satisfied_sessions"], facts["rated_sessions"]),
         "avg_first_response_seconds": ratio(facts["first_response_seconds_sum"], facts["first_response_sessions"]),
+        # S10.3: beside the calendar one on the page when the shop has a service calendar
+        "avg_first_response_service_seconds": ratio(
+            facts.get("first_response_service_seconds_sum"), facts["first_response_sessions"]
+        ),
     }
 
 
@@ -342,6 +348,17 @@ def shops(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
         "select shop_id, shop_name from dim_shops order by shop_id").fetchall()]
 
 
+def has_service_calendar(con: duckdb.DuckDBPyConnection, shop_id: str) -> bool:
+    """S10: whether the shop delivered a service calendar (dim_shops); False for a copy
+    published before the column existed."""
+    columns = {str(r[0]) for r in con.execute(
+        "select column_name from information_schema.columns where table_name = 'dim_shops'").fetchall()}
+    if "has_service_calendar" not in columns:
+        return False
+    row = con.execute("select has_service_calendar from dim_shops where shop_id = ?", [shop_id]).fetchone()
+    return bool(row and row[0])
+
+
 def latest_day(con: duckdb.DuckDBPyConnection) -> date:
     (day,) = con.execute("select max(date_day) from fct_shop_daily").fetchone() or (None,)
     if day is None:
@@ -350,12 +367,12 @@ def latest_day(con: duckdb.DuckDBPyConnection) -> date:
 
 
 def shop_figures(con: duckdb.DuckDBPyConnection, shop_id: str, period: Period) -> dict[str, float | None]:
-    sums = ", ".join(f"coalesce(sum({f}), 0)" for f in SHOP_FACTS)
+    sums = ", ".join(f"coalesce(sum({f}), 0)" for f in SHOP_PAGE_FACTS)
     row = con.execute(
         f"select {sums} from fct_shop_daily where shop_id = ? and date_day between ? and ?",
         [shop_id, period.start, period.end],
     ).fetchone()
-    return shop_rates(dict(zip(SHOP_FACTS, (float(v) for v in row or ()), strict=True)))
+    return shop_rates(dict(zip(SHOP_PAGE_FACTS, (float(v) for v in row or ()), strict=True)))
 
 
 def targets(con: duckdb.DuckDBPyConnection, shop_id: str) -> dict[str, float | None]:
@@ -433,9 +450,11 @@ def topics(con: duckdb.DuckDBPyConnection, shop_id: str, period: Period) -> list
 
 
 def smart_service(con: duckdb.DuckDBPyConnection, shop_id: str, period: Period) -> dict[str, float | None]:
-    """Seed 004's figures over the period, from the summed daily parts (I8)."""
+    """Seed 004's figures over the period, from the summed daily parts (I8); the 20-second
+    connection counts the requests made in service time (S10.3)."""
     parts = ("consultations", "bot_answered_sessions", "bot_counted_sessions", "bot_resolved_sessions",
              "human_request_sessions", "human_connected_sessions", "connected_in_time_sessions",
+             "in_service_request_sessions", "in_service_connected_in_time_sessions",
              "human_replied_sessions", "human_rated_sessions", "human_satisfied_sessions", "human_wait_seconds_sum")
     row = con.execute(
         f"select {', '.join(f'sum({p})' for p in parts)} from fct_smart_service_daily "
@@ -446,7 +465,8 @@ def smart_service(con: duckdb.DuckDBPyConnection, shop_id: str, period: Period) 
     return {
         "bot_coverage_rate": ratio(s["bot_answered_sessions"], s["consultations"]),
         "bot_resolution_rate": ratio(s["bot_resolved_sessions"], s["bot_counted_sessions"]),
-        "human_connected_in_time_rate": ratio(s["connected_in_time_sessions"], s["human_request_sessions"]),
+        "human_connected_in_time_rate": ratio(s["in_service_connected_in_time_sessions"],
+                                              s["in_service_request_sessions"]),
         "avg_human_wait_seconds": ratio(s["human_wait_seconds_sum"], s["human_connected_sessions"]),
         "human_satisfaction_rate": ratio(s["human_satisfied_sessions"], s["human_rated_sessions"]),
         "human_reply_rate": ratio(s["human_replied_sessions"], s["human_request_sessions"]),

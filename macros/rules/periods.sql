@@ -65,7 +65,9 @@
             {{ sum_as_bigint('rated_sessions') }} as rated_sessions,
             {{ sum_as_bigint('satisfied_sessions') }} as satisfied_sessions,
             {{ sum_as_bigint('first_response_sessions') }} as first_response_sessions,
-            {{ sum_as_bigint('first_response_seconds_sum') }} as first_response_seconds_sum
+            {{ sum_as_bigint('first_response_seconds_sum') }} as first_response_seconds_sum,
+            {{ sum_as_bigint('first_response_service_seconds_sum') }} as first_response_service_seconds_sum,
+            {{ sum_as_bigint('out_of_hours_consultations') }} as out_of_hours_consultations
             {%- if grain == 'shop' %},
             {{ sum_as_bigint('unassigned_sessions') }} as unassigned_sessions
             {%- endif %}
@@ -96,6 +98,8 @@
         satisfied_sessions,
         first_response_sessions,
         first_response_seconds_sum,
+        first_response_service_seconds_sum,
+        out_of_hours_consultations,
         {%- if grain == 'shop' %}
         unassigned_sessions,
         {{ response_rate_24h('smart_resolved_sessions', 'responded_within_24h_sessions', 'consultations',
@@ -106,7 +110,9 @@
         {%- endif %}
         {{ satisfaction_rate('satisfied_sessions', 'rated_sessions') }} as satisfaction_rate,
         {{ avg_first_response_seconds('first_response_seconds_sum', 'first_response_sessions') }}
-            as avg_first_response_seconds
+            as avg_first_response_seconds,
+        {{ avg_first_response_seconds('first_response_service_seconds_sum', 'first_response_sessions') }}
+            as avg_first_response_service_seconds
     from period_facts
 {%- endmacro %}
 

@@ -85,6 +85,6 @@ where
         'key_columns': ['shop_id'] if grain == 'shop' else ['shop_id', 'agent_id'],
         'daily_model': 'fct_shop_daily' if grain == 'shop' else 'fct_agent_daily',
         'count_column': count_column,
-        'facts': [count_column] + additive_fact_names() + (['unassigned_sessions'] if grain == 'shop' else []),
+        'facts': [count_column] + additive_fact_names() + service_fact_names() + (['unassigned_sessions'] if grain == 'shop' else []),
     }) }}
 {%- endmacro %}

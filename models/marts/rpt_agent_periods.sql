@@ -29,7 +29,9 @@ daily as (
         rated_sessions,
         satisfied_sessions,
         first_response_sessions,
-        first_response_seconds_sum
+        first_response_seconds_sum,
+        first_response_service_seconds_sum,
+        out_of_hours_consultations
     from {{ ref('fct_agent_daily') }}
 ),
 
@@ -135,7 +137,11 @@ running as (
         {{ sum_as_bigint('coalesce(daily.first_response_sessions, 0)', over='running_days') }}
             as first_response_sessions,
         {{ sum_as_bigint('coalesce(daily.first_response_seconds_sum, 0)', over='running_days') }}
-            as first_response_seconds_sum
+            as first_response_seconds_sum,
+        {{ sum_as_bigint('coalesce(daily.first_response_service_seconds_sum, 0)', over='running_days') }}
+            as first_response_service_seconds_sum,
+        {{ sum_as_bigint('coalesce(daily.out_of_hours_consultations, 0)', over='running_days') }}
+            as out_of_hours_consultations
     from as_of_days
     left join daily
         on as_of_days.shop_id = daily.shop_id
@@ -173,7 +179,12 @@ period_facts as (
         period_end.first_response_sessions - coalesce(before_start.first_response_sessions, 0)
             as first_response_sessions,
         period_end.first_response_seconds_sum - coalesce(before_start.first_response_seconds_sum, 0)
-            as first_response_seconds_sum
+            as first_response_seconds_sum,
+        period_end.first_response_service_seconds_sum - coalesce(
+            before_start.first_response_service_seconds_sum, 0
+        ) as first_response_service_seconds_sum,
+        period_end.out_of_hours_consultations - coalesce(before_start.out_of_hours_consultations, 0)
+            as out_of_hours_consultations
     from periods
     inner join running as period_end
         on periods.shop_id = period_end.shop_id
@@ -207,6 +218,8 @@ period_rates as (
         period_facts.satisfied_sessions,
         period_facts.first_response_sessions,
         period_facts.first_response_seconds_sum,
+        period_facts.first_response_service_seconds_sum,
+        period_facts.out_of_hours_consultations,
         {{ manual_response_rate_24h(
             'period_facts.responded_within_24h_sessions', 'period_facts.needs_manual_sessions',
             'period_facts.awaiting_response_sessions'
@@ -215,6 +228,9 @@ period_rates as (
         {{ avg_first_response_seconds(
             'period_facts.first_response_seconds_sum', 'period_facts.first_response_sessions'
         ) }} as avg_first_response_seconds,
+        {{ avg_first_response_seconds(
+            'period_facts.first_response_service_seconds_sum', 'period_facts.first_response_sessions'
+        ) }} as avg_first_response_service_seconds,
         shop_targets.manual_response_rate_24h_target,
         shop_targets.manual_response_rate_24h_target_direction,
         shop_targets.satisfaction_rate_target,
@@ -244,6 +260,8 @@ select
     satisfied_sessions,
     first_response_sessions,
     first_response_seconds_sum,
+    first_response_service_seconds_sum,
+    out_of_hours_consultations,
     manual_response_rate_24h,
     manual_response_rate_24h_target,
     {{ is_target_met('manual_response_rate_24h') }} as is_manual_response_rate_24h_target_met,
@@ -252,7 +270,8 @@ select
     {{ is_target_met('satisfaction_rate') }} as is_satisfaction_rate_target_met,
     avg_first_response_seconds,
     avg_first_response_seconds_target,
-    {{ is_target_met('avg_first_response_seconds') }} as is_avg_first_response_seconds_target_met
+    {{ is_target_met('avg_first_response_seconds') }} as is_avg_first_response_seconds_target_met,
+    avg_first_response_service_seconds
 from period_rates
 -- in day order: the days a run rebuilds are then the table's last row groups (D31)
 order by as_of_date

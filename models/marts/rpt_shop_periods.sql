@@ -29,6 +29,8 @@ daily as (
         satisfied_sessions,
         first_response_sessions,
         first_response_seconds_sum,
+        first_response_service_seconds_sum,
+        out_of_hours_consultations,
         unassigned_sessions
     from {{ ref('fct_shop_daily') }}
 ),
@@ -132,6 +134,10 @@ running as (
             as first_response_sessions,
         {{ sum_as_bigint('coalesce(daily.first_response_seconds_sum, 0)', over='running_days') }}
             as first_response_seconds_sum,
+        {{ sum_as_bigint('coalesce(daily.first_response_service_seconds_sum, 0)', over='running_days') }}
+            as first_response_service_seconds_sum,
+        {{ sum_as_bigint('coalesce(daily.out_of_hours_consultations, 0)', over='running_days') }}
+            as out_of_hours_consultations,
         {{ sum_as_bigint('coalesce(daily.unassigned_sessions, 0)', over='running_days') }} as unassigned_sessions
     from as_of_days
     left join daily
@@ -168,6 +174,11 @@ period_facts as (
             as first_response_sessions,
         period_end.first_response_seconds_sum - coalesce(before_start.first_response_seconds_sum, 0)
             as first_response_seconds_sum,
+        period_end.first_response_service_seconds_sum - coalesce(
+            before_start.first_response_service_seconds_sum, 0
+        ) as first_response_service_seconds_sum,
+        period_end.out_of_hours_consultations - coalesce(before_start.out_of_hours_consultations, 0)
+            as out_of_hours_consultations,
         period_end.unassigned_sessions - coalesce(before_start.unassigned_sessions, 0) as unassigned_sessions
     from periods
     inner join running as period_end
@@ -198,6 +209,8 @@ period_rates as (
         period_facts.satisfied_sessions,
         period_facts.first_response_sessions,
         period_facts.first_response_seconds_sum,
+        period_facts.first_response_service_seconds_sum,
+        period_facts.out_of_hours_consultations,
         period_facts.unassigned_sessions,
         {{ response_rate_24h(
             'period_facts.smart_resolved_sessions', 'period_facts.responded_within_24h_sessions',
@@ -208,6 +221,9 @@ period_rates as (
         {{ avg_first_response_seconds(
             'period_facts.first_response_seconds_sum', 'period_facts.first_response_sessions'
         ) }} as avg_first_response_seconds,
+        {{ avg_first_response_seconds(
+            'period_facts.first_response_service_seconds_sum', 'period_facts.first_response_sessions'
+        ) }} as avg_first_response_service_seconds,
         shop_targets.response_rate_24h_target,
         shop_targets.response_rate_24h_target_direction,
         shop_targets.satisfaction_rate_target,
@@ -236,6 +252,8 @@ select
     satisfied_sessions,
     first_response_sessions,
     first_response_seconds_sum,
+    first_response_service_seconds_sum,
+    out_of_hours_consultations,
     unassigned_sessions,
     response_rate_24h,
     response_rate_24h_target,
@@ -245,7 +263,8 @@ select
     {{ is_target_met('satisfaction_rate') }} as is_satisfaction_rate_target_met,
     avg_first_response_seconds,
     avg_first_response_seconds_target,
-    {{ is_target_met('avg_first_response_seconds') }} as is_avg_first_response_seconds_target_met
+    {{ is_target_met('avg_first_response_seconds') }} as is_avg_first_response_seconds_target_met,
+    avg_first_response_service_seconds
 from period_rates
 -- in day order: the days a run rebuilds are then the table's last row groups (D31)
 order by as_of_date
