@@ -27,3 +27,8 @@
 {% macro end_of_day_minute() -%}
     1440
 {%- endmacro %}
+
+{#- S10: an instant is in service from an opening (included) to a closing (excluded). -#}
+{% macro is_within_service_part(instant, part) -%}
+    ({{ instant }} >= {{ part }}.part_started_at and {{ instant }} < {{ part }}.part_ended_at)
+{%- endmacro %}

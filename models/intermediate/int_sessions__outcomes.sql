@@ -88,9 +88,7 @@ service_clock as (
             'least(greatest(service_lookup_instants.instant_at, service_spine.part_started_at), service_spine.part_ended_at)'
         ) }}, 0)) as service_microseconds_before,
         max(case
-            when service_lookup_instants.instant_at >= service_spine.part_started_at
-                and service_lookup_instants.instant_at < service_spine.part_ended_at
-                then 1
+            when {{ is_within_service_part('service_lookup_instants.instant_at', 'service_spine') }} then 1
             else 0
         end) = 1 as is_in_service
     from service_lookup_instants

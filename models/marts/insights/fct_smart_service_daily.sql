@@ -45,9 +45,7 @@ request_clock as (
         sessions.session_id,
         count(service_spine.shop_id) = 0
         or max(case
-            when sessions.human_requested_at >= service_spine.part_started_at
-                and sessions.human_requested_at < service_spine.part_ended_at
-                then 1
+            when {{ is_within_service_part('sessions.human_requested_at', 'service_spine') }} then 1
             else 0
         end) = 1 as is_requested_in_service_hours
     from sessions
