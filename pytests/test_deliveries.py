@@ -8,14 +8,17 @@ after its session, and a late row dated long before the lookback."""
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from dbt_runner import manifest_models, marts_fingerprint, query, run_dbt
+from dbt_runner import WAREHOUSE_FILE, manifest_models, marts_fingerprint, query, run_dbt
+from service_analytics.deliveries import FINGERPRINT_RULE, fingerprint
 from service_analytics.history import last_full_day
 
 BUILD = ["build", "--resource-type", "seed", "--resource-type", "model"]
@@ -162,7 +165,8 @@ def test_folder_of_deliveries_builds_the_marts_of_one_file_holding_their_union(
                                  "from meta.raw_deliveries order by 1, 2")
     assert [(row[0], row[1]) for row in ledger] == [(table, f"delivery-0{n}.csv") for table in ("chat_messages", "chat_session_events", "session_ratings") for n in (1, 2, 3)]
     for row in ledger:
-        assert row[2] == (export / row[0] / row[1]).stat().st_size and row[3]
+        assert row[2] == (export / row[0] / row[1]).stat().st_size
+        assert row[3] == fingerprint(export / row[0] / row[1])  # the loader's rule, raw.loaded_deliveries (D93)
         assert row[4] == row[5] == sum(1 for _ in csv.reader((export / row[0] / row[1]).open(newline="", encoding="utf-8"))) - 1
 
 
@@ -252,13 +256,28 @@ def _change_a_delivery(export: Path) -> Path:
     return path
 
 
+def _change_the_tail_of_a_delivery(export: Path) -> Path:
+    """A byte near the end rewritten: same size, same modification time, same first lines
+    (D93: the old rule of this ledger, a CSV's first 20 lines, did not see it)."""
+    path = export / "chat_messages" / "delivery-03.csv"
+    status = path.stat()
+    data = bytearray(path.read_bytes())
+    at = len(data) - 2  # the last character of the last row, before its line end
+    data[at] = ord("x") if data[at] != ord("x") else ord("y")
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert path.stat().st_size == status.st_size
+    return path
+
+
 def _remove_a_delivery(export: Path) -> Path:
     path = export / "session_ratings" / "delivery-02.csv"
     path.unlink()
     return path
 
 
-@pytest.mark.parametrize(("change", "says"), [(_change_a_delivery, "has changed"), (_remove_a_delivery, "has vanished")])
+@pytest.mark.parametrize(("change", "says"), [(_change_a_delivery, "has changed"), (_change_the_tail_of_a_delivery, "has changed (other first or last bytes)"),
+                                              (_remove_a_delivery, "has vanished")])
 def test_a_changed_or_vanished_delivery_stops_before_any_model(full_from_folder, restored: Path, change, says: str) -> None:
     _, workdir = full_from_folder
     before = marts_fingerprint(workdir)
@@ -271,6 +290,19 @@ def test_a_changed_or_vanished_delivery_stops_before_any_model(full_from_folder,
     assert marts_fingerprint(workdir) == before
     # tests are never stopped (D39)
     assert "has changed" not in run_dbt(["test", "-s", "stg_chat__messages"], workdir, raw_data_dir=restored).output
+
+
+def test_a_ledger_of_the_rule_before_does_not_stop_the_run_and_is_upgraded(full_from_folder, restored: Path) -> None:
+    """D93: a warehouse whose ledger has no fingerprint_rule (fingerprints of the rule
+    before, D51) is not stopped while size and time match; its rows get the one rule."""
+    _, workdir = full_from_folder
+    with duckdb.connect(str(workdir / WAREHOUSE_FILE)) as connection:
+        connection.execute("alter table meta.raw_deliveries drop column fingerprint_rule")
+        connection.execute("update meta.raw_deliveries set fingerprint = md5(delivery_file) where file_size is not null")
+    result = run_dbt(BUILD, workdir, raw_data_dir=restored)
+    assert result.returncode == 0, result.output[-3000:]
+    ledger = query(workdir, "select source_table, delivery_file, fingerprint, fingerprint_rule from meta.raw_deliveries where file_size is not null")
+    assert ledger and all(row[2] == fingerprint(restored / row[0] / row[1]) and row[3] == FINGERPRINT_RULE for row in ledger)
 
 
 def test_both_forms_of_a_table_stop_the_run(full_from_folder, restored: Path, tmp_path: Path) -> None:

@@ -15,12 +15,15 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import psycopg2
 import pytest
 
 from conftest import CALENDAR_TABLES
 from dbt_runner import run_tool
 from service_analytics import pg_server
+from service_analytics.dbt_plugin import Plugin
+from service_analytics.deliveries import FileStamp
 from service_analytics.generate import GenerateConfig, generate
 
 EVENT_TABLES = ("chat_messages", "chat_session_events", "session_ratings", "shop_vacation_events")
@@ -266,3 +269,31 @@ def test_an_export_without_the_calendar_loads_it_empty_and_a_later_one_loads_it(
     assert code == 0, err
     assert _rows_by_delivery(database, "shop_service_hours") == {"shop_service_hours.csv": len(_file_rows(sample_hours))}
     assert _query(database, "select count(*) from raw.shop_holidays") == [(0,)]
+
+
+def test_a_change_near_the_end_is_caught_by_both_ledgers(tmp_path: Path) -> None:
+    """D93: one fingerprint rule, the sha256 of the first and last 64 KiB, for the loader's
+    raw.loaded_deliveries (FileStamp) and DuckDB's meta.raw_deliveries (the UDF of the
+    dbt-duckdb plugin): a byte rewritten in the tail of a file longer than both ends, with
+    the same size and modification time, changes both, and both agree on every file."""
+    path = tmp_path / "2026-10-01.csv"
+    line = "M0000001,S0001,B1,buyer,,text,2026-10-01T10:00:00Z,hello there\n"
+    path.write_text("message_id,shop_id,buyer_id,sender_role,agent_id,message_type,sent_at,content\n"
+                    + line * (300 * 1024 // len(line)), encoding="utf-8")
+    connection = duckdb.connect()
+    Plugin("dbt_plugin", {}).configure_connection(connection)
+
+    def duckdb_fingerprint() -> str:
+        return connection.execute("select delivery_fingerprint(?)", [str(path)]).fetchall()[0][0]
+
+    loaded, built = FileStamp.of(path), duckdb_fingerprint()
+    assert built == loaded.fingerprint
+    status = path.stat()
+    data = bytearray(path.read_bytes())
+    data[-100] = ord("X")  # inside the last 64 KiB, far after the first lines
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+    now = FileStamp.of(path)
+    assert now.differences(loaded) == ["first or last bytes differ"]
+    assert duckdb_fingerprint() == now.fingerprint != built
+    assert connection.execute("select delivery_fingerprint(?)", [str(tmp_path / "gone.csv")]).fetchall() == [(None,)]

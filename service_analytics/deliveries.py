@@ -22,8 +22,13 @@ DELIVERY_SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
 # Tables whose last delivery is the whole current table (raw-contract.md): the dbt
 # project's var raw_snapshot_tables, which the warehouse reads too.
 SNAPSHOT_TABLES: frozenset[str] = frozenset(str(name) for name in project_vars()["raw_snapshot_tables"])  # type: ignore[union-attr]
-# Bytes read from each end of a file for its fingerprint.
+# Bytes read from each end of a file for its fingerprint: the one rule of both ledgers,
+# raw.loaded_deliveries (this loader) and meta.raw_deliveries (the DuckDB target, through
+# the UDF delivery_fingerprint of service_analytics.dbt_plugin); docs/decisions.md D93.
 FINGERPRINT_BYTES = 64 * 1024
+# The version of that rule, kept beside each fingerprint in meta.raw_deliveries: a row
+# without it was written by the rule before (md5 of a CSV's first 20 lines, D51), D93.
+FINGERPRINT_RULE = 2
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -163,7 +168,8 @@ class FileStamp:
 
 
 def fingerprint(file: Path, size: int | None = None) -> str:
-    """sha256 of the file's first and last FINGERPRINT_BYTES (the whole file when smaller), as hex."""
+    """sha256 of the file's first and last FINGERPRINT_BYTES (the whole file when smaller), as
+    hex: its bytes as stored (a .csv.gz file compressed), whatever the form (D93)."""
     size = file.stat().st_size if size is None else size
     digest = hashlib.sha256()
     with file.open("rb") as reader:

@@ -246,10 +246,12 @@ collapsed as (
         ~ "create table if not exists " ~ lineage_relation('session_day_changes') ~ " (shop_id " ~ dbt.type_string() ~ ", date_day date, changed_at timestamp);\n"
         ~ "create table if not exists " ~ lineage_relation('raw_deliveries') ~ " (source_table " ~ dbt.type_string()
         ~ ", delivery_file " ~ dbt.type_string() ~ ", file_size bigint, modified_at " ~ dbt.type_string() ~ ", fingerprint " ~ dbt.type_string()
-        ~ ", rows_read bigint, clean_rows bigint, quarantined_rows bigint, collapsed_rows bigint, staged_at timestamp)") %}
+        ~ ", rows_read bigint, clean_rows bigint, quarantined_rows bigint, collapsed_rows bigint, staged_at timestamp, fingerprint_rule integer);\n"
+        ~ "alter table " ~ lineage_relation('raw_deliveries') ~ " add column if not exists fingerprint_rule integer") %}
     {% if target.type != 'duckdb' or flags.FULL_REFRESH or not lineage_applies() %}{{ return('') }}{% endif %}
     {% set problems = [] %}
-    {% set ledger = run_query("select source_table, delivery_file, file_size, modified_at, fingerprint from "
+    {% set ledger = run_query("select source_table, delivery_file, file_size, modified_at, fingerprint, "
+        ~ "coalesce(fingerprint_rule = delivery_fingerprint_rule(), false) from "
         ~ lineage_relation('raw_deliveries') ~ " where file_size is not null order by source_table, delivery_file") %}
     {#- two queries whatever the number of files: their sizes and times per table folder
         (no file is read), then the fingerprints of the ledger's files still there -#}
@@ -276,16 +278,24 @@ collapsed as (
             {% do now_fingerprints.update({row[0]: row[1]}) %}
         {% endfor %}
     {% endif %}
+    {#- D93: a row of the rule before (fingerprint_rule null) is compared on size and time
+        only, and gets the fingerprint of this rule when they match -#}
+    {% set upgrades = [] %}
     {% for row in ledger.rows %}
         {% set key = row[0] ~ '/' ~ row[1] %}
         {% set path = absolute_raw_data_dir() ~ '/' ~ key %}
         {% if key not in present %}
             {% do problems.append(path ~ " has vanished") %}
         {% else %}
-            {% set now = {'size': present[key][2], 'modified': present[key][3], 'fingerprint': now_fingerprints[key]} %}
+            {% set now = {'size': present[key][2], 'modified': present[key][3], 'fingerprint': now_fingerprints[key] if row[5] else row[4]} %}
+            {% if not row[5] and now.size == row[2] and now.modified == row[3] %}
+                {% do upgrades.append("update " ~ lineage_relation('raw_deliveries') ~ " set fingerprint = '" ~ now_fingerprints[key]
+                    ~ "', fingerprint_rule = delivery_fingerprint_rule() where source_table = '" ~ row[0] ~ "' and delivery_file = '"
+                    ~ row[1] | replace("'", "''") ~ "'") %}
+            {% endif %}
             {% if now.size != row[2] or now.modified != row[3] or now.fingerprint != row[4] %}
                 {% do problems.append(path ~ " has changed (" ~ (("size " ~ row[2] ~ " then, " ~ now.size ~ " now") if now.size != row[2]
-                    else ("modified " ~ row[3] ~ " then, " ~ now.modified ~ " now") if now.modified != row[3] else "other first bytes") ~ ")") %}
+                    else ("modified " ~ row[3] ~ " then, " ~ now.modified ~ " now") if now.modified != row[3] else "other first or last bytes") ~ ")") %}
             {% endif %}
         {% endif %}
     {% endfor %}
@@ -297,6 +307,7 @@ collapsed as (
             ~ "(a later version of a row quarantines both as a conflict, S9). To rebuild every model from the export as it is now, run:\n  "
             ~ full_refresh_command()) }}
     {% endif %}
+    {% if upgrades %}{% do lineage_execute(upgrades | join(';\n')) %}{% endif %}
     {{ return('') }}
 {% endmacro %}
 
@@ -310,17 +321,10 @@ collapsed as (
 {% endmacro %}
 
 {#- A query of a delivery file's fingerprint, read without reading the file whole: the
-    md5 of a CSV file's first 20 lines, of a Parquet file's footer (row groups, sizes,
-    statistics). -#}
+    sha256 of its first and last 64 KiB, the one rule of both ledgers (D93), computed by
+    the UDF delivery_fingerprint (service_analytics/dbt_plugin.py). -#}
 {% macro delivery_fingerprint_sql(path) %}
-    {% set quoted = path | replace("'", "''") %}
-    {% if path.endswith('.parquet') %}
-        {{ return("select md5(string_agg(concat_ws('|', row_group_id, column_id, num_values, total_compressed_size, "
-            ~ "stats_min_value, stats_max_value), ';' order by row_group_id, column_id)) from parquet_metadata('" ~ quoted ~ "')") }}
-    {% endif %}
-    {{ return("select md5(string_agg(line, chr(10))) from (select line from read_csv('" ~ quoted
-        ~ "', header = false, auto_detect = false, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', "
-        ~ "strict_mode = false, parallel = false, ignore_errors = true) limit 20)") }}
+    {{ return("select delivery_fingerprint('" ~ path | replace("'", "''") ~ "')") }}
 {% endmacro %}
 
 {#-
@@ -367,10 +371,10 @@ collapsed as (
         {% if (row[0] ~ '/' ~ row[1]) not in known %}
             {% set stats = delivery_file_stats(absolute_raw_data_dir() ~ '/' ~ row[0] ~ '/' ~ row[1])
                 if target.type == 'duckdb' and row[1] not in raw_file_forms(row[0]) else none %}
-            {% do statements.append("insert into " ~ ledger ~ " (source_table, delivery_file, file_size, modified_at, fingerprint) values ('"
+            {% do statements.append("insert into " ~ ledger ~ " (source_table, delivery_file, file_size, modified_at, fingerprint, fingerprint_rule) values ('"
                 ~ row[0] ~ "', '" ~ row[1] | replace("'", "''") ~ "', "
                 ~ (stats.size if stats else 'null') ~ ", " ~ ("'" ~ stats.modified ~ "'" if stats else 'null') ~ ", "
-                ~ ("'" ~ stats.fingerprint ~ "'" if stats else 'null') ~ ")") %}
+                ~ ("'" ~ stats.fingerprint ~ "', delivery_fingerprint_rule()" if stats else 'null, null') ~ ")") %}
         {% endif %}
     {% endfor %}
     {% do statements.append("update " ~ ledger ~ " set rows_read = counts.rows_read, clean_rows = counts.clean_rows, "
