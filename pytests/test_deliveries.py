@@ -8,6 +8,7 @@ after its session, and a late row dated long before the lookback."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -203,6 +204,30 @@ def test_daily_runs_after_each_delivery_equal_a_full_build(daily, full_from_fold
         for table in theirs:
             if table != "int_sessions__aggregated":  # high_water_mark_at is per pair's last run (D18)
                 assert ours[table] == theirs[table], f"{schema}.{table} differs from a full build"
+
+
+def test_changed_days_no_daily_mart_reads_again_are_pruned(daily, tmp_path: Path) -> None:
+    """D94: meta.session_day_changes keeps only the rows recorded after the last build of
+    some daily mart that reads it; a mart built less recently keeps its rows."""
+    folder, workdir, _ = daily
+    manifest = json.loads((workdir / "target" / "manifest.json").read_text(encoding="utf-8"))
+    readers = sorted(node["alias"] for node in manifest["nodes"].values()
+                     if node["resource_type"] == "model" and node["config"].get("incremental_strategy") == "rebuilt_days")
+    assert "fct_shop_daily" in readers and "rpt_smart_service_30d" in readers
+    # every daily mart was built by the last run: no row recorded is read again
+    assert query(workdir, "select count(*) from meta.session_day_changes")[0][0] == 0
+    # a mart built two days before the others keeps what it has not read yet
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(workdir / WAREHOUSE_FILE, copy / WAREHOUSE_FILE)
+    with duckdb.connect(str(copy / WAREHOUSE_FILE)) as connection:
+        connection.execute("update meta.model_builds set built_at = built_at - interval 2 day where model_name = 'fct_shop_daily'")
+        (stale,) = connection.execute("select built_at from meta.model_builds where model_name = 'fct_shop_daily'").fetchone()
+        connection.executemany("insert into meta.session_day_changes values ('S0001', date '2026-01-01', ?)",
+                               [[stale - timedelta(hours=1)], [stale], [stale + timedelta(hours=1)]])
+    result = run_dbt(["run", "-s", "stg_chat__messages"], copy, raw_data_dir=folder)
+    assert result.returncode == 0, result.output[-3000:]
+    assert query(copy, "select changed_at from meta.session_day_changes") == [(stale + timedelta(hours=1),)]
 
 
 @pytest.fixture(scope="module")

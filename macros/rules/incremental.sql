@@ -364,3 +364,42 @@
 
     {{ get_incremental_delete_insert_sql(arg_dict) }}
 {%- endmacro %}
+
+{#- on-run-end, after record_raw_deliveries (D94): deletes from meta.session_day_changes
+    the rows no daily mart reads again, those recorded at or before the last build of
+    every mart that reads them (changed_session_days reads only rows after the mart's
+    own last build, model_last_built_at). Nothing while one of those marts has no build
+    recorded. Spark has no delete on these tables: the rows kept are written to a scratch
+    table and back. -#}
+{% macro prune_session_day_changes() %}
+    {% if not execute or not lineage_applies() %}{{ return('') }}{% endif %}
+    {% set readers = [] %}
+    {% for node in graph.nodes.values() if node.resource_type == 'model' and node.config.get('incremental_strategy') == 'rebuilt_days' %}
+        {% do readers.append(node.alias) %}
+    {% endfor %}
+    {% set changes, builds = lineage_relation('session_day_changes'), lineage_relation('model_builds') %}
+    {% if not readers or not (session_day_tables_exist(changes, builds)) %}{{ return('') }}{% endif %}
+    {% set read_by_none = "changed_at <= (select case when count(distinct model_name) = " ~ readers | length
+        ~ " then min(built_at) end from " ~ builds ~ " where model_name in ('" ~ readers | join("', '") ~ "'))" %}
+    {% if run_query("select count(*) from " ~ changes ~ " where " ~ read_by_none).columns[0].values()[0] == 0 %}{{ return('') }}{% endif %}
+    {% if target.type == 'spark' %}
+        {% set kept = lineage_relation('session_day_changes__kept') %}
+        {% do run_query("drop table if exists " ~ kept) %}
+        {% do run_query("create table " ~ kept ~ " as select shop_id, date_day, changed_at from " ~ changes ~ " where not coalesce(" ~ read_by_none ~ ", false)") %}
+        {% do run_query("insert overwrite table " ~ changes ~ " select shop_id, date_day, changed_at from " ~ kept) %}
+        {% do run_query("drop table " ~ kept) %}
+    {% else %}
+        {% do lineage_execute("delete from " ~ changes ~ " where " ~ read_by_none) %}
+    {% endif %}
+    {{ return('') }}
+{% endmacro %}
+
+{#- Whether meta.session_day_changes and meta.model_builds exist: from the catalogue (the
+    hooks create them, dbt's cache does not see them); on Spark, from `show tables`. -#}
+{% macro session_day_tables_exist(changes, builds) %}
+    {% if target.type == 'spark' %}
+        {% set found = run_query("show tables in " ~ changes.schema).columns[1].values() | list %}
+        {{ return(changes.identifier in found and builds.identifier in found) }}
+    {% endif %}
+    {{ return(lineage_table_exists(changes.identifier) and lineage_table_exists(builds.identifier)) }}
+{% endmacro %}
