@@ -32,3 +32,16 @@
 {% macro is_within_service_part(instant, part) -%}
     ({{ instant }} >= {{ part }}.part_started_at and {{ instant }} < {{ part }}.part_ended_at)
 {%- endmacro %}
+
+{#- S10 lookup of an instant in int_shops__service_time_spine (D75): the join condition of
+    the spine rows `spine` of shop `shop_id` on the instant's UTC date. -#}
+{% macro is_spine_row_of_instant(instant, shop_id, spine) -%}
+    ({{ shop_id }} = {{ spine }}.shop_id and cast({{ instant }} as date) = {{ spine }}.utc_date)
+{%- endmacro %}
+
+{#- S10, an aggregate over the spine rows of one instant (is_spine_row_of_instant, left
+    joined): whether the instant is in service time. No row, a shop without a calendar,
+    is in service at all hours. -#}
+{% macro is_in_service_by_spine(instant, spine) -%}
+    (count({{ spine }}.shop_id) = 0 or max(case when {{ is_within_service_part(instant, spine) }} then 1 else 0 end) = 1)
+{%- endmacro %}

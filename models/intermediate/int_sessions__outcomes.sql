@@ -87,21 +87,19 @@ service_clock as (
             'service_spine.part_started_at',
             'least(greatest(service_lookup_instants.instant_at, service_spine.part_started_at), service_spine.part_ended_at)'
         ) }}, 0)) as service_microseconds_before,
-        max(case
-            when {{ is_within_service_part('service_lookup_instants.instant_at', 'service_spine') }} then 1
-            else 0
-        end) = 1 as is_in_service
+        {{ is_in_service_by_spine('service_lookup_instants.instant_at', 'service_spine') }} as is_in_service
     from service_lookup_instants
     left join service_spine
-        on service_lookup_instants.shop_id = service_spine.shop_id
-            and cast(service_lookup_instants.instant_at as date) = service_spine.utc_date
+        on {{ is_spine_row_of_instant(
+            'service_lookup_instants.instant_at', 'service_lookup_instants.shop_id', 'service_spine'
+        ) }}
     group by service_lookup_instants.session_id, service_lookup_instants.instant_kind
 ),
 
 service_times as (
     select
         session_clock.session_id,
-        not session_clock.has_service_calendar or session_clock.is_in_service as is_started_in_service_hours,
+        session_clock.is_in_service as is_started_in_service_hours,
         {{ whole_seconds('reply_clock.service_microseconds_before - session_clock.service_microseconds_before') }}
             as spine_first_response_service_seconds,
         session_clock.has_service_calendar

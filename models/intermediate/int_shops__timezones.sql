@@ -72,12 +72,14 @@ calendars as (
     group by shop_id
 ),
 
--- a shop without a calendar has the fingerprint '' (every hour in service)
+-- S10: a shop has a service calendar when it has a clean row in either calendar table;
+-- one without has the fingerprint '' (every hour in service)
 shop_calendars as (
     select
         shops.shop_id,
         shops.timezone,
-        coalesce(calendars.calendar_fingerprint, '') as calendar_fingerprint
+        coalesce(calendars.calendar_fingerprint, '') as calendar_fingerprint,
+        calendars.shop_id is not null as has_service_calendar
     from shops
     left join calendars
         on shops.shop_id = calendars.shop_id
@@ -106,6 +108,7 @@ zones as (
         shop_calendars.shop_id,
         shop_calendars.timezone,
         shop_calendars.calendar_fingerprint,
+        shop_calendars.has_service_calendar,
         coalesce(previous_zones.staged_at, {{ staged_at() }}) as staged_at
     from shop_calendars
     left join previous_zones
@@ -119,5 +122,6 @@ select
     shop_id,
     timezone,
     calendar_fingerprint,
+    has_service_calendar,
     staged_at
 from zones

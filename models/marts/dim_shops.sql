@@ -9,11 +9,11 @@ shops as (
     from {{ ref('stg_chat__shops') }}
 ),
 
--- S10: a shop has a service calendar when it has a clean row in either calendar table
-calendar_shops as (
-    select shop_id from {{ ref('stg_chat__shop_service_hours') }}
-    union
-    select shop_id from {{ ref('stg_chat__shop_holidays') }}
+calendars as (
+    select
+        shop_id,
+        has_service_calendar
+    from {{ ref('int_shops__timezones') }}
 ),
 
 flagged as (
@@ -22,9 +22,9 @@ flagged as (
         shops.shop_name,
         shops.region,
         shops.timezone,
-        calendar_shops.shop_id is not null as has_service_calendar
+        coalesce(calendars.has_service_calendar, false) as has_service_calendar
     from shops
-    left join calendar_shops on shops.shop_id = calendar_shops.shop_id
+    left join calendars on shops.shop_id = calendars.shop_id
 )
 
 select

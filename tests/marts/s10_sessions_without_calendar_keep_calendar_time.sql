@@ -4,9 +4,9 @@
 with
 
 calendar_shops as (
-    select shop_id from {{ ref('stg_chat__shop_service_hours') }}
-    union
-    select shop_id from {{ ref('stg_chat__shop_holidays') }}
+    select shop_id
+    from {{ ref('int_shops__timezones') }}
+    where has_service_calendar
 ),
 
 sessions as (

@@ -43,15 +43,10 @@ service_spine as (
 request_clock as (
     select
         sessions.session_id,
-        count(service_spine.shop_id) = 0
-        or max(case
-            when {{ is_within_service_part('sessions.human_requested_at', 'service_spine') }} then 1
-            else 0
-        end) = 1 as is_requested_in_service_hours
+        {{ is_in_service_by_spine('sessions.human_requested_at', 'service_spine') }} as is_requested_in_service_hours
     from sessions
     left join service_spine
-        on sessions.shop_id = service_spine.shop_id
-            and cast(sessions.human_requested_at as date) = service_spine.utc_date
+        on {{ is_spine_row_of_instant('sessions.human_requested_at', 'sessions.shop_id', 'service_spine') }}
     where sessions.human_requested_at is not null
     group by sessions.session_id
 ),
