@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from dbt_runner import run_dbt
+from dbt_runner import BUILD_WITHOUT_UNIT_TESTS, run_dbt
 from service_analytics.generate import GenerateConfig, generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,9 +36,10 @@ def small_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def built(small_export: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A workdir whose warehouse (dbt_runner.WAREHOUSE_FILE) holds a full `dbt build` of small_export."""
+    """A workdir whose warehouse (dbt_runner.WAREHOUSE_FILE) holds a full `dbt build` of small_export
+    (every data test; the unit tests are left out, dbt_runner.BUILD_WITHOUT_UNIT_TESTS)."""
     workdir = tmp_path_factory.mktemp("built")
-    result = run_dbt(["build"], workdir, raw_data_dir=small_export)
+    result = run_dbt(BUILD_WITHOUT_UNIT_TESTS, workdir, raw_data_dir=small_export)
     assert result.returncode == 0, result.output[-4000:]
     return workdir
 
@@ -47,7 +48,7 @@ def built(small_export: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sample_on_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled sample built on DuckDB: the reference the other engines must equal (issue 8)."""
     workdir = tmp_path_factory.mktemp("duck_sample")
-    result = run_dbt(["build"], workdir, raw_data_dir=ROOT / "data" / "sample")
+    result = run_dbt(BUILD_WITHOUT_UNIT_TESTS, workdir, raw_data_dir=ROOT / "data" / "sample")
     assert result.returncode == 0, result.output[-4000:]
     return workdir / "service_analytics.duckdb"
 

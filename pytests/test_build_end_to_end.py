@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dbt_runner import manifest_models, marts_fingerprint, query, run_dbt
+from dbt_runner import BUILD_WITHOUT_UNIT_TESTS, manifest_models, marts_fingerprint, query, run_dbt
 from service_analytics.generate import GenerateConfig, generate
 
 def test_another_export_builds_with_every_test_passing(built: Path) -> None:
@@ -258,7 +258,7 @@ def test_messy_but_valid_export_builds_and_reconciles(tmp_path: Path, small_expo
     pq.write_table(ratings.set_column(3, "stars", stars), export / "session_ratings.parquet")
     (export / "session_ratings.csv").unlink()
 
-    result = run_dbt(["build"], tmp_path, raw_data_dir=export)
+    result = run_dbt(BUILD_WITHOUT_UNIT_TESTS, tmp_path, raw_data_dir=export)
     assert result.returncode == 0, result.output[-4000:]
     (shops_clean,) = query(tmp_path, "select count(*) from staging.stg_chat__shops")[0]
     assert shops_clean == 3
@@ -278,24 +278,17 @@ def test_zero_byte_file_stops_with_a_clear_message(tmp_path: Path, small_export:
     assert "Traceback" not in result.output and "OK created" not in result.output
 
 
-@pytest.mark.parametrize(
-    ("bad_line", "position"),
-    [
-        ("A98,S0001,x,agent,one too many", 4),
-        # an unbalanced quote runs to the end of the file, so it is put last here
-        ('A99,S0001,"unbalanced,agent', None),
-    ],
-)
-def test_malformed_line_is_quarantined_with_its_line_number(
-    tmp_path: Path, small_export: Path, built: Path, bad_line: str, position: int | None
-) -> None:
+def test_malformed_lines_are_quarantined_with_their_line_numbers(tmp_path: Path, small_export: Path, built: Path) -> None:
+    """Two bad lines in one build: one field too many (line 5), and an unbalanced quote,
+    which runs to the end of the file, so it is put last."""
     export = tmp_path / "export"
     shutil.copytree(small_export, export)
     lines = (export / "agents.csv").read_text(encoding="utf-8").splitlines()
-    line_number = (position if position is not None else len(lines)) + 1
-    lines.insert(position if position is not None else len(lines), bad_line)
+    too_many, unbalanced = "A98,S0001,x,agent,one too many", 'A99,S0001,"unbalanced,agent'
+    lines.insert(4, too_many)
+    lines.append(unbalanced)
     (export / "agents.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = run_dbt(["build"], tmp_path, raw_data_dir=export)
+    result = run_dbt(BUILD_WITHOUT_UNIT_TESTS, tmp_path, raw_data_dir=export)
     # the build goes on; the reconciliation tests (raw = clean + quarantined + collapsed) pass
     assert result.returncode == 0, result.output
     rows = query(
@@ -303,8 +296,10 @@ def test_malformed_line_is_quarantined_with_its_line_number(
         "select quarantine_detail from staging.stg_chat__quarantine "
         "where source_table = 'agents' and quarantine_reason = 'malformed_line'",
     )
-    assert len(rows) == 1
-    assert rows[0][0].startswith(f"line {line_number}: {bad_line}")
+    details = sorted((row[0] for row in rows), key=lambda detail: int(detail.split(":")[0].removeprefix("line ")))
+    assert len(details) == 2
+    assert details[0].startswith(f"line 5: {too_many}")
+    assert details[1].startswith(f"line {len(lines)}: {unbalanced}")
     # every other agent line is read as in the build of the export without the bad line
     clean_agents = "select agent_id from staging.stg_chat__agents order by agent_id"
     assert query(tmp_path, clean_agents) == query(built, clean_agents)
@@ -345,7 +340,7 @@ def test_crlf_and_gzip_export_with_multiline_messages_builds_the_same_marts(
         with (export / f"{table}.csv").open("rb") as source, gzip.open(export / f"{table}.csv.gz", "wb") as target:
             shutil.copyfileobj(source, target)
         (export / f"{table}.csv").unlink()
-    result = run_dbt(["build"], tmp_path / "wh", raw_data_dir=export)
+    result = run_dbt(BUILD_WITHOUT_UNIT_TESTS, tmp_path / "wh", raw_data_dir=export)
     assert result.returncode == 0, result.output[-4000:]
     (multiline,) = query(tmp_path / "wh", "select count(*) from staging.base_chat__messages where content like '%' || chr(10) || '%'")[0]
     assert multiline == expected_multiline

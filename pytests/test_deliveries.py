@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_runner import WAREHOUSE_FILE, manifest_models, marts_fingerprint, query, run_dbt
+from dbt_runner import BUILD_WITHOUT_UNIT_TESTS, WAREHOUSE_FILE, manifest_models, marts_fingerprint, query, run_dbt
 from service_analytics.deliveries import FINGERPRINT_RULE, fingerprint
 from service_analytics.history import last_full_day
 
@@ -134,7 +134,7 @@ def full_from_folder(deliveries, tmp_path_factory: pytest.TempPathFactory) -> tu
     """(export folder of all three deliveries, workdir of its full build)."""
     export = _write_folder(deliveries, tmp_path_factory.mktemp("folder") / "export")
     workdir = tmp_path_factory.mktemp("folder_full")
-    result = run_dbt(["build"], workdir, raw_data_dir=export)
+    result = run_dbt(BUILD_WITHOUT_UNIT_TESTS, workdir, raw_data_dir=export)
     assert result.returncode == 0, result.output[-4000:]
     return export, workdir
 
@@ -185,7 +185,7 @@ def daily(deliveries, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, P
     _write_folder(deliveries, folder, (3,))
     half = run_dbt(["run", "-s", "base_chat__messages", "base_chat__ratings"], workdir, raw_data_dir=folder)
     assert half.returncode == 0, half.output[-4000:]
-    last = run_dbt(["build"], workdir, raw_data_dir=folder)  # every data test too
+    last = run_dbt(BUILD_WITHOUT_UNIT_TESTS, workdir, raw_data_dir=folder)  # every data test too
     assert last.returncode == 0, last.output[-4000:]
     return folder, workdir, staged_before
 
@@ -235,7 +235,7 @@ def late_row(deliveries, daily, tmp_path_factory: pytest.TempPathFactory) -> tup
     """(workdir of the daily runs after delivery 4, of late rows only; its full build)."""
     folder, workdir, _ = daily
     _write_folder(deliveries, folder, (4,))
-    result = run_dbt(["build"], workdir, raw_data_dir=folder)
+    result = run_dbt(BUILD_WITHOUT_UNIT_TESTS, workdir, raw_data_dir=folder)
     assert "This warehouse was built from another history" not in result.output
     assert "delivery file this warehouse was built on changed" not in result.output
     full = tmp_path_factory.mktemp("late_full")

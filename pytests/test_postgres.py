@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from dbt_runner import ROOT, DbtResult, incremental_models, run_dbt, run_tool
+from dbt_runner import BUILD_WITHOUT_UNIT_TESTS, ROOT, DbtResult, incremental_models, run_dbt, run_tool
 from service_analytics import pg_server
 from service_analytics.compare_engines import differences, duckdb_marts, postgres_marts
 from service_analytics.history import last_full_day, write_history
@@ -105,7 +105,7 @@ def test_incremental_days_on_postgres_equal_a_full_refresh(
     assert "dbt build --full-refresh --target postgres" in stopped.output and "OK created" not in stopped.output
     shutil.copytree(small_export, daily, dirs_exist_ok=True)
     assert load(daily, database).returncode == 0
-    later = build_on(database, tmp_path)
+    later = build_on(database, tmp_path, BUILD_WITHOUT_UNIT_TESTS)  # they ran on PostgreSQL in sample_on_postgres
     assert later.returncode == 0, later.output[-4000:]
     assert "OK created sql incremental model intermediate.int_sessions__sessionized" in later.output
     assert differences(duckdb_marts(built / "service_analytics.duckdb"), postgres_marts(database.dsn())) == []
