@@ -93,11 +93,12 @@
   those already stored included) and is_first_delivery (copies in later files collapse).
   Only the ids with more than one copy (raw rows staged now, or a stored row in another
   file) are grouped and counted (D87): a row whose id occurs once is its own distinct
-  row, the first of its id's one version, whatever its other columns hold.
+  row, the first of its id's one version, whatever its other columns hold. The first CTE,
+  `delivered_rows`, is every raw row staged with its id_key (the files and ids of a run).
   `stored_columns`: the model's output columns, for stored_rows_rejudged.
 -#}
 {% macro collapse_delivered_copies(relation, columns, id_column, stored_columns) -%}
-keyed_rows as (
+delivered_rows as (
     select
         {%- for column in columns %}
         {{ column }},
@@ -115,18 +116,18 @@ stored_rows as (
         stored.{{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ this }} as stored
-    where stored.id_key in (select keyed_rows.id_key from keyed_rows)
+    where stored.id_key in (select delivered_rows.id_key from delivered_rows)
         and not exists (
             select 1
-            from keyed_rows
-            where keyed_rows.id_key = stored.id_key and keyed_rows.delivery_file = stored.delivery_file
+            from delivered_rows
+            where delivered_rows.id_key = stored.id_key and delivered_rows.delivery_file = stored.delivery_file
         )
 ),
 {%- endif %}
 
 repeated_ids as (
     select id_key
-    from keyed_rows
+    from delivered_rows
     group by id_key
     having count(*) > 1
     {%- if is_incremental_run() %}
@@ -144,7 +145,7 @@ single_rows as (
         1 as raw_rows,
         id_key,
         {{ raw_record_json(columns) }} as raw_record
-    from keyed_rows
+    from delivered_rows
     where id_key not in (select repeated_ids.id_key from repeated_ids)
 ),
 
@@ -157,7 +158,7 @@ repeated_rows as (
         count(*) as raw_rows,
         id_key,
         {{ raw_record_json(columns) }} as raw_record
-    from keyed_rows
+    from delivered_rows
     where id_key in (select repeated_ids.id_key from repeated_ids)
     group by {{ columns | join(', ') }}, delivery_file, id_key
 ),
