@@ -15,12 +15,16 @@
     {{ return(adapter.dispatch('parse_iso_timestamp', 'service_analytics')(column)) }}
 {% endmacro %}
 
+{#- DuckDB: text in UTC already (ending in Z, most of an export) is read by the plain
+    timestamp cast; another offset through the instant's epoch, not ICU's time zone
+    conversion (D88: the same values, a third of the cost). -#}
 {% macro duckdb__parse_iso_timestamp(column) -%}
     case
         when not regexp_full_match({{ column }}, '{{ iso_timestamp_pattern() }}') then null
         when substr({{ column }}, 1, 4) = '0000' then null
+        when {{ column }} like '%Z' then try_cast({{ column }} as timestamp)
         when regexp_matches(substr({{ column }}, 20), '{{ iso_offset_pattern() }}')
-            then timezone('UTC', try_cast({{ column }} as timestamptz))
+            then make_timestamp(epoch_us(try_cast({{ column }} as timestamptz)))
         else try_cast({{ column }} as timestamp)
     end
 {%- endmacro %}

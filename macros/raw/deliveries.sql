@@ -91,30 +91,21 @@
   id_key, raw_record (the row as JSON, kept so that a later run can re-judge it without
   re-reading its file), id_versions (its id's distinct versions across every delivery,
   those already stored included) and is_first_delivery (copies in later files collapse).
+  Only the ids with more than one copy (raw rows staged now, or a stored row in another
+  file) are grouped and counted (D87): a row whose id occurs once is its own distinct
+  row, the first of its id's one version, whatever its other columns hold. The first CTE,
+  `delivered_rows`, is every raw row staged with its id_key (the files and ids of a run).
   `stored_columns`: the model's output columns, for stored_rows_rejudged.
 -#}
 {% macro collapse_delivered_copies(relation, columns, id_column, stored_columns) -%}
-distinct_rows as (
-    select
-        {%- for column in columns %}
-        {{ column }},
-        {%- endfor %}
-        delivery_file,
-        count(*) as raw_rows
-    from {{ relation }}
-    group by {{ columns | join(', ') }}, delivery_file
-),
-
 delivered_rows as (
     select
         {%- for column in columns %}
         {{ column }},
         {%- endfor %}
         delivery_file,
-        raw_rows,
-        {{ id_key(clean_text(id_column)) }} as id_key,
-        {{ raw_record_json(columns) }} as raw_record
-    from distinct_rows
+        {{ id_key(clean_text(id_column)) }} as id_key
+    from {{ relation }}
 ),
 
 {%- if is_incremental_run() %}
@@ -134,12 +125,50 @@ stored_rows as (
 ),
 {%- endif %}
 
+repeated_ids as (
+    select id_key
+    from delivered_rows
+    group by id_key
+    having count(*) > 1
+    {%- if is_incremental_run() %}
+    union
+    select id_key from stored_rows
+    {%- endif %}
+),
+
+single_rows as (
+    select
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        delivery_file,
+        1 as raw_rows,
+        id_key,
+        {{ raw_record_json(columns) }} as raw_record
+    from delivered_rows
+    where id_key not in (select repeated_ids.id_key from repeated_ids)
+),
+
+repeated_rows as (
+    select
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        delivery_file,
+        count(*) as raw_rows,
+        id_key,
+        {{ raw_record_json(columns) }} as raw_record
+    from delivered_rows
+    where id_key in (select repeated_ids.id_key from repeated_ids)
+    group by {{ columns | join(', ') }}, delivery_file, id_key
+),
+
 all_copies as (
     select
         id_key,
         raw_record,
         delivery_file
-    from delivered_rows
+    from repeated_rows
     {%- if is_incremental_run() %}
     union all
     select
@@ -150,20 +179,12 @@ all_copies as (
     {%- endif %}
 ),
 
-repeated_ids as (
-    select id_key
-    from all_copies
-    group by id_key
-    having count(*) > 1
-),
-
 repeated_versions as (
     select
         id_key,
         raw_record,
         min(delivery_file) as first_delivery_file
     from all_copies
-    where id_key in (select repeated_ids.id_key from repeated_ids)
     group by id_key, raw_record
 ),
 
@@ -177,13 +198,19 @@ version_counts as (
 
 collapsed as (
     select
-        delivered_rows.*,
-        coalesce(version_counts.id_versions, 1) as id_versions,
-        coalesce(delivered_rows.delivery_file = repeated_versions.first_delivery_file, true) as is_first_delivery
-    from delivered_rows
-    left join repeated_versions
-        on delivered_rows.id_key = repeated_versions.id_key and delivered_rows.raw_record = repeated_versions.raw_record
-    left join version_counts on delivered_rows.id_key = version_counts.id_key
+        single_rows.*,
+        1 as id_versions,
+        true as is_first_delivery
+    from single_rows
+    union all
+    select
+        repeated_rows.*,
+        version_counts.id_versions,
+        coalesce(repeated_rows.delivery_file = repeated_versions.first_delivery_file, true) as is_first_delivery
+    from repeated_rows
+    inner join repeated_versions
+        on repeated_rows.id_key = repeated_versions.id_key and repeated_rows.raw_record = repeated_versions.raw_record
+    inner join version_counts on repeated_rows.id_key = version_counts.id_key
 )
 {%- endmacro %}
 
