@@ -306,10 +306,9 @@
     qualified, as the test is correlated) on or after the shop's first rebuilt day
     (rebuilt_shops); on Spark, where a partition is a day, `day` on or after the first
     rebuilt day of every shop (spark_first_rebuilt_date, D81); true on full builds. The
-    plain comparison with a lower bound of every
-    shop's first day (the floor, or an earlier changed day) drops most rows before the
-    per-shop join, without a second rebuilt_shops. Not under an OR, so PostgreSQL plans
-    the EXISTS as one semi-join. -#}
+    plain comparison with a lower bound of every shop's first day (the floor, or an
+    earlier changed day) drops most rows before the per-shop join, without a second
+    rebuilt_shops. Not under an OR, so PostgreSQL plans the EXISTS as one semi-join. -#}
 {% macro is_rebuilt_day(shop, day, own_day_column='date_day') -%}
     {%- if is_incremental_run() and target.type == 'spark' -%}
     {{ day }} >= {{ spark_first_rebuilt_date(own_day_column) }}
