@@ -1,8 +1,9 @@
 """Issue 20, item 4: the daily marts and reports incremental on Spark (D81).
 
 An export with late changes (test_incremental's _with_late_changes: a session kept open for
-weeks, a late rating, a day that loses its only session) is loaded and built on Spark in
-two daily parts, as a user would (`service-analytics load --target spark`, then `dbt run`,
+weeks, a late rating, a shop's day that loses its only session; and here a day of no other
+shop that loses its only session, so that its partition must go) is loaded and built on
+Spark in two daily parts, as a user would (`service-analytics load --target spark`, then `dbt run`,
 one process at a time: the local Derby metastore admits one), and its marts must equal a
 full DuckDB build of the whole export. The Spark tables are read from their Parquet files
 with DuckDB, which needs no Spark process.
@@ -10,6 +11,7 @@ with DuckDB, which needs no Spark process.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import time
@@ -22,7 +24,7 @@ import pytest
 
 from dbt_runner import run_dbt, run_tool
 from service_analytics.history import last_full_day, write_history
-from test_incremental import BUILD, _with_late_changes
+from test_incremental import BUILD, _stamp, _with_late_changes
 
 # the marts a daily run rebuilds by day (macros/rules/incremental.sql, rebuilt_days_config)
 DAILY_MARTS = ("fct_shop_daily", "fct_agent_daily", "rpt_shop_periods", "rpt_agent_periods")
@@ -37,18 +39,39 @@ class SparkDailyRuns:
     compared_returncode: int
     run_output: str
     run_returncode: int
-    rows_of_vanishing_day: list[int]
+    rows_of_vanishing_days: list[tuple[int, int]]
     seconds: float
 
 
-def _rows_of_vanishing_day(tables: Path, last_day: date) -> int:
-    """fct_shop_daily's rows of S9001 two days before the last day, from the table's files."""
+def _emptied_day(last_day: date) -> date:
+    """A day before every day of the small export (40 days)."""
+    return last_day - timedelta(days=60)
+
+
+def _with_an_emptied_day(export: Path, last_day: date) -> Path:
+    """B_EMPTIED, the only buyer of a new shop S9002, writes on _emptied_day, when no other
+    shop has a session, and the last day delivers another version of that message: both
+    are quarantined (S9), and the day's partition of every daily mart must go."""
+    with (export / "shops.csv").open("a", newline="") as file:
+        csv.writer(file, lineterminator="\r\n").writerow(("S9002", "Emptied Shop", "GB", "Europe/London"))
+    with (export / "chat_messages.csv").open("a", newline="") as file:
+        csv.writer(file, lineterminator="\r\n").writerows([
+            ("M900000301", "S9002", "B_EMPTIED", "buyer", "", "text", _stamp(_emptied_day(last_day), 9), "hello"),
+            ("M900000301", "S9002", "B_EMPTIED", "buyer", "", "text", _stamp(last_day, 7), "hello, edited"),
+        ])
+    return export
+
+
+def _rows_of_vanishing_days(tables: Path, last_day: date) -> tuple[int, int]:
+    """fct_shop_daily's rows, from the table's files, of S9001 two days before the last day
+    (a day other shops keep) and of every shop on _emptied_day."""
     files = tables / "marts.db" / "fct_shop_daily" / "**" / "*.parquet"
     with duckdb.connect() as connection:
         return connection.execute(
-            f"select count(*) from read_parquet('{files}', hive_partitioning = true) "
-            f"where shop_id = 'S9001' and cast(date_day as date) = date '{last_day - timedelta(days=2)}'"
-        ).fetchone()[0]
+            f"select count(case when shop_id = 'S9001' and date_day = date '{last_day - timedelta(days=2)}' then 1 end), "
+            f"count(case when date_day = date '{_emptied_day(last_day)}' then 1 end) "
+            f"from (select shop_id, cast(date_day as date) as date_day from read_parquet('{files}', hive_partitioning = true))"
+        ).fetchone()
 
 
 @pytest.fixture(scope="module")
@@ -58,24 +81,24 @@ def spark_daily_runs(small_export: Path, tmp_path_factory: pytest.TempPathFactor
     started = time.monotonic()
     tmp_path = tmp_path_factory.mktemp("spark_incremental")
     last_day = last_full_day(small_export)
-    export = _with_late_changes(small_export, tmp_path / "export", last_day)
+    export = _with_an_emptied_day(_with_late_changes(small_export, tmp_path / "export", last_day), last_day)
     first_part = tmp_path / "until_minus_1"
     write_history(export, first_part, last_day - timedelta(days=1))
     reference = run_dbt(BUILD, tmp_path / "duckdb", raw_data_dir=export)
     assert reference.returncode == 0, reference.output[-4000:]
     env = {"DBT_TARGET": "spark", "SPARK_WAREHOUSE_DIR": str(tmp_path / "spark")}
     workdir, tables = tmp_path / "spark_run", tmp_path / "spark" / "tables"
-    rows_of_vanishing_day = []
+    rows_of_vanishing_days = []
     result = None
     for part, command in ((first_part, BUILD), (export, ["run"])):
         loaded = run_tool(["load", "--target", "spark", str(part)], env)
         assert loaded.returncode == 0, loaded.stderr[-3000:]
         result = run_dbt(command, workdir, extra_env=env)
         assert result.returncode == 0 or command == ["run"], result.output[-4000:]
-        rows_of_vanishing_day.append(_rows_of_vanishing_day(tables, last_day))
+        rows_of_vanishing_days.append(_rows_of_vanishing_days(tables, last_day))
     compared = run_tool(["compare", "--target", "spark", "--reference", str(tmp_path / "duckdb" / "service_analytics.duckdb")], env)
     return SparkDailyRuns(last_day, workdir, tables, compared.stdout + compared.stderr[-2000:], compared.returncode,
-                          result.output, result.returncode, rows_of_vanishing_day, time.monotonic() - started)
+                          result.output, result.returncode, rows_of_vanishing_days, time.monotonic() - started)
 
 
 def _run_sql(workdir: Path, model: str) -> str:
@@ -103,11 +126,13 @@ def test_the_daily_run_overwrites_the_days_of_each_daily_mart(spark_daily_runs: 
 
 
 def test_a_day_that_loses_its_only_session_on_spark_loses_its_rows(spark_daily_runs: SparkDailyRuns) -> None:
-    """B_VANISH's only message is quarantined by the last day's delivery (two versions of
-    it): insert overwrite writes no partition for its day, which must still go."""
-    built_with_it, after_the_quarantine = spark_daily_runs.rows_of_vanishing_day
-    assert built_with_it == 1, "the vanishing day was never built"
-    assert after_the_quarantine == 0
+    """B_VANISH's and B_EMPTIED's only messages are quarantined by the last day's delivery
+    (two versions of each): S9001's day keeps other shops' rows, which insert overwrite
+    rewrites; _emptied_day keeps none, so insert overwrite writes no partition for it, and
+    the partition must still go."""
+    built_with_them, after_the_quarantine = spark_daily_runs.rows_of_vanishing_days
+    assert built_with_them == (1, 1), "the vanishing days were never built"
+    assert after_the_quarantine == (0, 0)
 
 
 def test_the_marts_after_the_daily_run_on_spark_equal_a_full_build(spark_daily_runs: SparkDailyRuns) -> None:
