@@ -40,3 +40,18 @@ def test_each_kind_of_difference_is_reported() -> None:
     changed = differences(reference, {**reference, "dim": table(("a", 2))})
     assert changed[0] == "dim: 1 of 1 reference rows not matched, 1 of 1 rows only here"
     assert "'rate': 1.0" in changed[1] and "'rate': 2.0" in changed[2]
+
+
+def test_a_spark_partition_column_stored_last_is_compared_by_name() -> None:
+    """Spark stores a table's partition columns last (the daily marts' day, D81, D83): only
+    those may stand elsewhere than in the reference, and their values still count."""
+    columns = ("shop_id", "date_day", "rate")
+    reference = {"fct": table(("a", "2026-01-01", 0.5), columns=columns)}
+
+    def spark(*rows: tuple[object, ...], placed: tuple[str, ...] = ("date_day",)) -> dict[str, MartTable]:
+        return {"fct": MartTable(("shop_id", "rate", "date_day"), tuple(tuple(normalise(v) for v in row) for row in rows), placed)}
+
+    assert differences(reference, spark(("a", 0.5, "2026-01-01"))) == []
+    assert differences(reference, spark(("a", 0.5, "2026-01-02")))[0].startswith("fct: 1 of 1 reference rows not matched")
+    assert differences(reference, spark(("a", 0.5, "2026-01-01"), placed=()))[0].startswith("fct: columns differ")
+    assert differences(reference, spark(("a", 0.5, "2026-01-01"), placed=("shop_id",)))[0].startswith("fct: columns differ")

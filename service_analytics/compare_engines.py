@@ -1,7 +1,8 @@
 """Compare the marts of a server engine with the DuckDB warehouse, row for row.
 
 DuckDB is the reference. Every table of the `marts` schema must exist on both sides with
-the same columns in the same order and the same rows (as multisets). Values are compared
+the same columns in the same order and the same rows (as multisets); a Spark table's
+partition columns, which Spark stores last, may stand anywhere (D83). Values are compared
 after a normalisation that only removes differences of representation: numbers as floats
 rounded to 9 significant digits (a decimal 0.5 and a double 0.5 are the same figure),
 timestamps and dates as ISO text, booleans as booleans.
@@ -30,6 +31,19 @@ SIGNIFICANT_DIGITS = 9
 class MartTable:
     columns: tuple[str, ...]
     rows: tuple[Row, ...]
+    # columns the engine places itself (Spark's partition columns, last): compared by name
+    placed_by_engine: tuple[str, ...] = ()
+
+    def in_order_of(self, columns: tuple[str, ...]) -> MartTable | None:
+        """This table with its columns in the order `columns`, if they differ only in the
+        place of columns placed_by_engine; None otherwise."""
+        def others(names: tuple[str, ...]) -> list[str]:
+            return [name for name in names if name not in self.placed_by_engine]
+
+        if sorted(columns) != sorted(self.columns) or others(columns) != others(self.columns):
+            return None
+        positions = [self.columns.index(name) for name in columns]
+        return MartTable(columns, tuple(tuple(row[i] for i in positions) for row in self.rows))
 
 
 def normalise(value: Value) -> Value:
@@ -49,8 +63,8 @@ def normalise(value: Value) -> Value:
     return value
 
 
-def _table(columns: Sequence[str], rows: Iterable[Sequence[Value]]) -> MartTable:
-    return MartTable(tuple(columns), tuple(tuple(normalise(v) for v in row) for row in rows))
+def _table(columns: Sequence[str], rows: Iterable[Sequence[Value]], placed_by_engine: Sequence[str] = ()) -> MartTable:
+    return MartTable(tuple(columns), tuple(tuple(normalise(v) for v in row) for row in rows), tuple(placed_by_engine))
 
 
 def _dbapi_marts(cursor: Any, schema: str, placeholder: str) -> dict[str, MartTable]:
@@ -95,6 +109,7 @@ def differences(reference: dict[str, MartTable], other: dict[str, MartTable], li
         found.append(f"{name}: not in the reference")
     for name in sorted(set(reference) & set(other)):
         ref, oth = reference[name], other[name]
+        oth = oth.in_order_of(ref.columns) or oth
         if ref.columns != oth.columns:
             found.append(f"{name}: columns differ: {ref.columns} != {oth.columns}")
             continue
@@ -129,5 +144,6 @@ def spark_marts(schema: str = "marts") -> dict[str, MartTable]:
         if entry.tableType == "VIEW":
             continue
         frame = spark.table(f"{schema}.{entry.name}")
-        tables[entry.name] = _table(frame.columns, (tuple(row) for row in frame.collect()))
+        partitions = [column.name for column in spark.catalog.listColumns(f"{schema}.{entry.name}") if column.isPartition]
+        tables[entry.name] = _table(frame.columns, (tuple(row) for row in frame.collect()), partitions)
     return tables

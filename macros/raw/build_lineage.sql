@@ -103,8 +103,9 @@
     {{ return(found.columns[0].values()[0] > 0) }}
 {% endmacro %}
 
+{#- Spark has no database level (target.database is undefined there). -#}
 {% macro lineage_relation(name) %}
-    {{ return(api.Relation.create(database=target.database, schema='meta', identifier=name)) }}
+    {{ return(api.Relation.create(database=(target.database if target.type != 'spark' else none), schema='meta', identifier=name)) }}
 {% endmacro %}
 
 {#- The raw tables with a time: the contract's first `*_at` column and its id column. The

@@ -263,10 +263,18 @@ collapsed as (
   on-run-start, after register_raw_export: the meta tables of deliveries, and the stop
   when a delivery file already built on changed (size, modification time or fingerprint)
   or vanished (D51). Only the ledger's files are looked at, never re-read whole. Tests,
-  compile and docs are never stopped (D39); a --full-refresh rebuilds the ledger.
+  compile and docs are never stopped (D39); a --full-refresh rebuilds the ledger. On
+  Spark only the tables of meta.model_builds and meta.session_day_changes (D82).
 -#}
 {% macro check_raw_deliveries() %}
-    {% if not execute or target.type == 'spark' %}{{ return('') }}{% endif %}
+    {% if not execute %}{{ return('') }}{% endif %}
+    {% if target.type == 'spark' %}
+        {#- one statement a call on Spark -#}
+        {% do lineage_execute("create schema if not exists " ~ lineage_relation('model_builds').without_identifier().include(database=false)) %}
+        {% do lineage_execute("create table if not exists " ~ lineage_relation('model_builds') ~ " (model_name string, built_at timestamp) using parquet") %}
+        {% do lineage_execute("create table if not exists " ~ lineage_relation('session_day_changes') ~ " (shop_id string, date_day date, changed_at timestamp) using parquet") %}
+        {{ return('') }}
+    {% endif %}
     {% do lineage_execute(
         "create schema if not exists " ~ lineage_relation('raw_deliveries').without_identifier().include(database=(target.type == 'duckdb')) ~ ";\n"
         ~ "create table if not exists " ~ lineage_relation('model_builds') ~ " (model_name " ~ dbt.type_string() ~ ", built_at timestamp);\n"
@@ -359,16 +367,25 @@ collapsed as (
   (size, modification time, fingerprint: DuckDB, folder form only), and its rows read,
   clean, quarantined and collapsed as the base model holds them now (a later conflicting
   version moves a row from clean to quarantined); and meta.model_builds, when each
-  model was last built.
+  model was last built (on Spark only this, appended: D82).
 -#}
 {% macro record_raw_deliveries() %}
-    {% if not execute or target.type == 'spark' or not lineage_applies() %}{{ return('') }}{% endif %}
+    {% if not execute or not lineage_applies() %}{{ return('') }}{% endif %}
     {% set statements = [] %}
+    {% set built = [] %}
     {% for result in results if result.status == 'success' and result.node.resource_type == 'model' %}
         {% do statements.append("delete from " ~ lineage_relation('model_builds') ~ " where model_name = '" ~ result.node.alias ~ "'") %}
         {% do statements.append("insert into " ~ lineage_relation('model_builds') ~ " (model_name, built_at) values ('"
             ~ result.node.alias ~ "', " ~ staged_at() ~ ")") %}
+        {% do built.append("('" ~ result.node.alias ~ "', " ~ staged_at() ~ ")") %}
     {% endfor %}
+    {#- Spark (D82): Parquet tables take no delete; model_last_built_at reads the latest -#}
+    {% if target.type == 'spark' %}
+        {% if built %}
+            {% do lineage_execute("insert into " ~ lineage_relation('model_builds') ~ " (model_name, built_at) values " ~ built | join(', ')) %}
+        {% endif %}
+        {{ return('') }}
+    {% endif %}
     {% if flags.FULL_REFRESH %}
         {% do statements.append("delete from " ~ lineage_relation('raw_deliveries')) %}
         {% do statements.append("delete from " ~ lineage_relation('session_day_changes') ~ " where changed_at < " ~ staged_at()) %}

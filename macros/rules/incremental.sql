@@ -112,11 +112,22 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- The post-hook of fct_sessions: on a full build (not Spark), every shop it holds, from
-    before_all_history_date(), so a daily mart not rebuilt in the same run rebuilds whole
-    on its next run (D64). -#}
+{#- Whether this run of fct_sessions replaces the rows of an earlier build, which its
+    pre-hook then compares (D64, D82): an incremental run, or a rebuild as a table (Spark,
+    D28) of an earlier table, without --full-refresh. Read before the rows change. -#}
+{% macro replaces_earlier_sessions() -%}
+    {%- if model.config.materialized == 'incremental' -%}
+    {{ return(is_incremental_run()) }}
+    {%- endif -%}
+    {{ return(this is not none and not flags.FULL_REFRESH and load_relation(this) is not none) }}
+{%- endmacro %}
+
+{#- The post-hook of fct_sessions: on a full build (a first or --full-refresh build of the
+    incremental model; --full-refresh of the table it is on Spark), every shop it holds,
+    from before_all_history_date(), so a daily mart not rebuilt in the same run rebuilds
+    whole on its next run (D64). -#}
 {% macro record_rebuilt_session_shops() -%}
-    {%- if not is_incremental_run() and target.type != 'spark' -%}
+    {%- if not is_incremental_run() and (model.config.materialized == 'incremental' or flags.FULL_REFRESH) -%}
     insert into {{ lineage_relation('session_day_changes') }} (shop_id, date_day, changed_at)
     select distinct
         shop_id,
@@ -130,13 +141,14 @@
     meta.session_day_changes, with the run's start, every (shop_id, date_day) whose
     sessions the run changes: each session of a recomputed pair that is new, gone or
     different in any column, on the day it had and on the day it has now. Nothing on full
-    builds (record_rebuilt_session_shops) or Spark. Also the day before the UTC day of
+    builds (record_rebuilt_session_shops). Also the day before the UTC day of
     every message staged since fct_sessions' last build, for the marts that read messages
     themselves (a late manual reply outside any session still counts in an agent's
     workload); and a shop whose time zone changed (D65) from before_all_history_date():
-    its local days and hours all move. -#}
+    its local days and hours all move. On Spark too (D82), where fct_sessions may be a
+    table rebuilt whole: replaces_earlier_sessions. -#}
 {% macro record_changed_session_days() -%}
-    {%- if execute and is_incremental_run() and target.type != 'spark' -%}
+    {%- if execute and replaces_earlier_sessions() -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
     insert into {{ lineage_relation('session_day_changes') }} (shop_id, date_day, changed_at)
     with
@@ -292,12 +304,15 @@
 
 {#- The condition of the rows a daily run rebuilds: `shop` and `day` (SQL of the row,
     qualified, as the test is correlated) on or after the shop's first rebuilt day
-    (rebuilt_shops); true on full builds. The plain comparison with a lower bound of every
-    shop's first day (the floor, or an earlier changed day) drops most rows before the
-    per-shop join, without a second rebuilt_shops. Not under an OR, so PostgreSQL plans
-    the EXISTS as one semi-join. -#}
+    (rebuilt_shops); on Spark, where a partition is a day, `day` on or after the first
+    rebuilt day of every shop (spark_first_rebuilt_date, D81); true on full builds. The
+    plain comparison with a lower bound of every shop's first day (the floor, or an
+    earlier changed day) drops most rows before the per-shop join, without a second
+    rebuilt_shops. Not under an OR, so PostgreSQL plans the EXISTS as one semi-join. -#}
 {% macro is_rebuilt_day(shop, day, own_day_column='date_day') -%}
-    {%- if is_incremental_run() -%}
+    {%- if is_incremental_run() and target.type == 'spark' -%}
+    {{ day }} >= {{ spark_first_rebuilt_date(own_day_column) }}
+    {%- elif is_incremental_run() -%}
     {%- set floor = rebuilt_floor_date(own_day_column) -%}
     ({{ day }} >= least({{ floor }}, coalesce((select min(date_day) from ({{ changed_session_days() }}) as changed_days), {{ floor }}))
     and exists (
@@ -314,9 +329,18 @@
     each day it rebuilds, and each day that a rebuilt day up to `reach_days` later reads
     (a moving average, a rolling window, a period); `is_rebuilt` says which it writes.
     `whole_shops` (SQL selecting shop_id) names shops it rebuilds from their first day.
-    Every day on full builds. -#}
+    On Spark the same days for every shop (spark_first_rebuilt_date, D81). Every day on
+    full builds. -#}
 {% macro rebuilt_days_with_reach(days, reach_days, own_day_column='date_day', whole_shops=none) -%}
-    {%- if is_incremental_run() -%}
+    {%- if is_incremental_run() and target.type == 'spark' -%}
+    {%- set first_rebuilt_date = spark_first_rebuilt_date(own_day_column, whole_shops) -%}
+    select
+        shop_id,
+        date_day,
+        date_day >= {{ first_rebuilt_date }} as is_rebuilt
+    from {{ days }}
+    where {{ add_days('date_day', reach_days) }} >= {{ first_rebuilt_date }}
+    {%- elif is_incremental_run() -%}
     select
         reached_days.shop_id,
         reached_days.date_day,
@@ -338,7 +362,9 @@
     local day a run may rebuild (a day of slack for time-zone offsets); every time on
     full builds. -#}
 {% macro may_be_rebuilt_time(timestamp, own_day_column='date_day') -%}
-    {%- if is_incremental_run() -%}
+    {%- if is_incremental_run() and target.type == 'spark' -%}
+    {{ timestamp }} >= cast({{ add_days(spark_first_rebuilt_date(own_day_column), -1) }} as timestamp)
+    {%- elif is_incremental_run() -%}
     {{ timestamp }} >= cast({{ add_days(
         '(select min(first_rebuilt_date) from (' ~ rebuilt_shops(own_day_column) ~ ') as rebuilt_shops)', -1) }} as timestamp)
     {%- else -%}
@@ -346,10 +372,89 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The materialization of the daily marts: incremental, a table on Spark, whose Parquet
-    tables cannot delete rows (D28). -#}
-{% macro incremental_unless_spark() -%}
-    {{ return('table' if target.type == 'spark' else 'incremental') }}
+{#- The config of the daily marts and reports (D31): incremental, rebuilding the days
+    that is_rebuilt_day or rebuilt_days_with_reach select, `day_column` being the mart's
+    day. -#}
+{% macro rebuilt_days_config(day_column) -%}
+    {{ return(adapter.dispatch('rebuilt_days_config', 'service_analytics')(day_column)) }}
+{%- endmacro %}
+
+{#- The strategy rebuilt_days (below) on the shop and the day. -#}
+{% macro default__rebuilt_days_config(day_column) -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='rebuilt_days',
+        unique_key=['shop_id', day_column],
+        on_schema_change='fail'
+    ) }}
+{%- endmacro %}
+
+{#- Spark (D81): a Parquet table partitioned by the day, whose rebuilt days dbt-spark's
+    insert_overwrite replaces (dynamic: the days of the output); the pre-hook first drops
+    them all, so a day left with no row loses its old ones. -#}
+{% macro spark__rebuilt_days_config(day_column) -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='insert_overwrite',
+        partition_by=[day_column],
+        file_format='parquet',
+        on_schema_change='fail',
+        pre_hook="{{ drop_rebuilt_days('" ~ day_column ~ "') }}"
+    ) }}
+{%- endmacro %}
+
+{#- Spark (D81): the first day a daily run rebuilds, for every shop (a partition is a
+    day): the earliest of the floor (rebuilt_floor_date), the first day whose sessions
+    changed since the mart's last build (changed_session_days) and, when `whole_shops`
+    selects a shop, before_all_history_date(); as text 'YYYY-MM-DD'. Read when the model
+    is compiled, before its pre-hook drops days (drop_rebuilt_days), its own table's
+    latest day perhaps among them. -#}
+{% macro spark_first_rebuilt_day(own_day_column, whole_shops=none) -%}
+    {%- set query -%}
+    select cast(least(
+        floor_day.first_day,
+        coalesce(changed_day.first_day, floor_day.first_day)
+        {%- if whole_shops %},
+        coalesce(whole_shop_day.first_day, floor_day.first_day)
+        {%- endif %}
+    ) as {{ dbt.type_string() }})
+    from (select {{ rebuilt_floor_date(own_day_column) }} as first_day) as floor_day
+    cross join (
+        select min(date_day) as first_day from ({{ changed_session_days() }}) as changed_days
+    ) as changed_day
+    {%- if whole_shops %}
+    cross join (
+        select min({{ before_all_history_date() }}) as first_day from ({{ whole_shops }}) as whole_shops
+    ) as whole_shop_day
+    {%- endif %}
+    {%- endset -%}
+    {{ return((run_query(query).columns[0].values()[0] | string)[:10] if execute else '1900-01-01') }}
+{%- endmacro %}
+
+{#- spark_first_rebuilt_day as a date. -#}
+{% macro spark_first_rebuilt_date(own_day_column, whole_shops=none) -%}
+    cast('{{ spark_first_rebuilt_day(own_day_column, whole_shops) }}' as date)
+{%- endmacro %}
+
+{#- The pre-hook of the daily marts on Spark (D81): drops every day of the mart's table
+    from the run's first rebuilt day (spark_first_rebuilt_date, without whole_shops: a day
+    loses all its rows only when its sessions changed, which that day covers), since
+    insert_overwrite replaces only the days of its output and a day whose only session was
+    quarantined later would keep its old rows. Nothing on full builds. -#}
+{% macro drop_rebuilt_days(day_column) -%}
+    {%- if execute and is_incremental_run() -%}
+    {%- set first_day = spark_first_rebuilt_day(day_column) -%}
+    {%- set dropped = [] -%}
+    {%- for partition in run_query('show partitions ' ~ this).columns[0].values() -%}
+    {%- set day = partition.split('=', 1)[1] -%}
+    {%- if day >= first_day -%}
+    {%- do dropped.append("partition (" ~ day_column ~ " = '" ~ day ~ "')") -%}
+    {%- endif -%}
+    {%- endfor -%}
+    {%- if dropped -%}
+    alter table {{ this }} drop if exists {{ dropped | join(', ') }}
+    {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The incremental strategy `rebuilt_days`, unique_key [shop column, day column]: dbt's
@@ -369,10 +474,10 @@
     the rows no daily mart reads again, those recorded at or before the last build of
     every mart that reads them (changed_session_days reads only rows after the mart's
     own last build, model_last_built_at). Nothing while one of those marts has no build
-    recorded. Spark has no delete on these tables: the rows kept are written to a scratch
-    table and back. -#}
+    recorded. Spark keeps them: its Parquet tables cannot delete rows, and the table
+    stays small beside the marts (a row per changed shop-day and run). -#}
 {% macro prune_session_day_changes() %}
-    {% if not execute or not lineage_applies() %}{{ return('') }}{% endif %}
+    {% if not execute or not lineage_applies() or target.type == 'spark' %}{{ return('') }}{% endif %}
     {% set readers = [] %}
     {% for node in graph.nodes.values() if node.resource_type == 'model' and node.config.get('incremental_strategy') == 'rebuilt_days' %}
         {% do readers.append(node.alias) %}
@@ -382,24 +487,12 @@
     {% set read_by_none = "changed_at <= (select case when count(distinct model_name) = " ~ readers | length
         ~ " then min(built_at) end from " ~ builds ~ " where model_name in ('" ~ readers | join("', '") ~ "'))" %}
     {% if run_query("select count(*) from " ~ changes ~ " where " ~ read_by_none).columns[0].values()[0] == 0 %}{{ return('') }}{% endif %}
-    {% if target.type == 'spark' %}
-        {% set kept = lineage_relation('session_day_changes__kept') %}
-        {% do run_query("drop table if exists " ~ kept) %}
-        {% do run_query("create table " ~ kept ~ " as select shop_id, date_day, changed_at from " ~ changes ~ " where not coalesce(" ~ read_by_none ~ ", false)") %}
-        {% do run_query("insert overwrite table " ~ changes ~ " select shop_id, date_day, changed_at from " ~ kept) %}
-        {% do run_query("drop table " ~ kept) %}
-    {% else %}
-        {% do lineage_execute("delete from " ~ changes ~ " where " ~ read_by_none) %}
-    {% endif %}
+    {% do lineage_execute("delete from " ~ changes ~ " where " ~ read_by_none) %}
     {{ return('') }}
 {% endmacro %}
 
 {#- Whether meta.session_day_changes and meta.model_builds exist: from the catalogue (the
-    hooks create them, dbt's cache does not see them); on Spark, from `show tables`. -#}
+    hooks create them, dbt's cache does not see them). -#}
 {% macro session_day_tables_exist(changes, builds) %}
-    {% if target.type == 'spark' %}
-        {% set found = run_query("show tables in " ~ changes.schema).columns[1].values() | list %}
-        {{ return(changes.identifier in found and builds.identifier in found) }}
-    {% endif %}
     {{ return(lineage_table_exists(changes.identifier) and lineage_table_exists(builds.identifier)) }}
 {% endmacro %}

@@ -1,10 +1,5 @@
 {#- S6: one row per shop and local day with at least one session; counts and sums only, plus the day's own rates. -#}
-{{ config(
-    materialized=incremental_unless_spark(),
-    incremental_strategy='rebuilt_days',
-    unique_key=['shop_id', 'date_day'],
-    on_schema_change='fail'
-) }}
+{{ rebuilt_days_config('date_day') }}
 with
 
 sessions as (

@@ -5,12 +5,7 @@
   rates recomputed from the sums, each rate with its target and whether it is met.
   Incremental by shop and as-of day (D31); rpt_shop_periods is the same report per shop.
 -#}
-{{ config(
-    materialized=incremental_unless_spark(),
-    incremental_strategy='rebuilt_days',
-    unique_key=['shop_id', 'as_of_date'],
-    on_schema_change='fail'
-) }}
+{{ rebuilt_days_config('as_of_date') }}
 with
 
 daily as (

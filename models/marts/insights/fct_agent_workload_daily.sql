@@ -6,12 +6,7 @@
   Incremental by shop and day (D31): a changed message is dated within the lookback, so
   its local day is one the run rebuilds anyway.
 -#}
-{{ config(
-    materialized=incremental_unless_spark(),
-    incremental_strategy='rebuilt_days',
-    unique_key=['shop_id', 'date_day'],
-    on_schema_change='fail'
-) }}
+{{ rebuilt_days_config('date_day') }}
 with
 
 sessions as (

@@ -4,12 +4,7 @@
   none), with the satisfied ones. Satisfaction by stars or by bucket is a sum over the
   other column.
 -#}
-{{ config(
-    materialized=incremental_unless_spark(),
-    incremental_strategy='rebuilt_days',
-    unique_key=['shop_id', 'date_day'],
-    on_schema_change='fail'
-) }}
+{{ rebuilt_days_config('date_day') }}
 with
 
 sessions as (

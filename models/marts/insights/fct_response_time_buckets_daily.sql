@@ -4,12 +4,7 @@
   as counts so that any period and any set of agents add up. Buckets without sessions
   have no row.
 -#}
-{{ config(
-    materialized=incremental_unless_spark(),
-    incremental_strategy='rebuilt_days',
-    unique_key=['shop_id', 'date_day'],
-    on_schema_change='fail'
-) }}
+{{ rebuilt_days_config('date_day') }}
 with
 
 sessions as (

@@ -3,12 +3,7 @@
   started: consultations and first responses, the data of a weekday-by-hour heat map
   (sum any period by day_of_week and hour_of_day). Hours without sessions have no row.
 -#}
-{{ config(
-    materialized=incremental_unless_spark(),
-    incremental_strategy='rebuilt_days',
-    unique_key=['shop_id', 'date_day'],
-    on_schema_change='fail'
-) }}
+{{ rebuilt_days_config('date_day') }}
 with
 
 sessions as (

@@ -5,12 +5,7 @@
   of 1/n (topic_share_sum), so the shares of a level add up to the day's consultations.
   Sessions are counted per set of topics, each set worked out once (decisions.md D30).
 -#}
-{{ config(
-    materialized=incremental_unless_spark(),
-    incremental_strategy='rebuilt_days',
-    unique_key=['shop_id', 'date_day'],
-    on_schema_change='fail'
-) }}
+{{ rebuilt_days_config('date_day') }}
 with
 
 sessions as (

@@ -6,12 +6,7 @@
 -#}
 {#- one window per (shop, day, period); spelt out in each rank() since Spark cannot add an order to a named window -#}
 {%- set period_agents = 'partition by shop_id, as_of_date, period_name' %}
-{{ config(
-    materialized=incremental_unless_spark(),
-    incremental_strategy='rebuilt_days',
-    unique_key=['shop_id', 'as_of_date'],
-    on_schema_change='fail'
-) }}
+{{ rebuilt_days_config('as_of_date') }}
 with
 
 agent_periods as (

@@ -5,12 +5,7 @@
   or only awaiting a reply) has 0 of them and null percentiles. They do not add up over days;
   a period's percentile comes from fct_sessions.
 -#}
-{{ config(
-    materialized=incremental_unless_spark(),
-    incremental_strategy='rebuilt_days',
-    unique_key=['shop_id', 'date_day'],
-    on_schema_change='fail'
-) }}
+{{ rebuilt_days_config('date_day') }}
 with
 
 sessions as (

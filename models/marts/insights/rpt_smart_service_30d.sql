@@ -6,12 +6,7 @@
   0. Incremental by shop and day (D31).
 -#}
 {%- set window_days = smart_service_window_days() | int %}
-{{ config(
-    materialized=incremental_unless_spark(),
-    incremental_strategy='rebuilt_days',
-    unique_key=['shop_id', 'date_day'],
-    on_schema_change='fail'
-) }}
+{{ rebuilt_days_config('date_day') }}
 with
 
 daily as (

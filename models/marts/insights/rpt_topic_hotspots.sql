@@ -4,12 +4,7 @@
   sessions of a topic count 0, from the shop's first day to the latest day in the
   warehouse; with fewer earlier days the average is over the days that exist.
 -#}
-{{ config(
-    materialized=incremental_unless_spark(),
-    incremental_strategy='rebuilt_days',
-    unique_key=['shop_id', 'date_day'],
-    on_schema_change='fail'
-) }}
+{{ rebuilt_days_config('date_day') }}
 with
 
 topic_days as (
