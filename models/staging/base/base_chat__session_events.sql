@@ -132,3 +132,4 @@ restaged as (
 
 select {{ stored_columns | join(', ') }}
 from rows_staged
+{{ union_rows_kept_in_rewritten_partitions('source', 'event_id', stored_columns) }}
