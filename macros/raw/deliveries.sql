@@ -207,8 +207,10 @@ single_rows as (
         1 as raw_rows,
         id_key,
         {{ raw_record_json(columns) }} as raw_record
+    {#- NOT EXISTS, an anti-join on every engine: PostgreSQL runs a NOT IN whose list
+        outgrows work_mem once per row #}
     from delivered_rows
-    where id_key not in (select repeated_ids.id_key from repeated_ids)
+    where not exists (select 1 from repeated_ids where repeated_ids.id_key = delivered_rows.id_key)
 ),
 
 repeated_rows as (
