@@ -89,8 +89,11 @@ dbt-test: venv warehouse
 	$(DBT) build
 	$(BIN)/service-analytics publish
 
+# pytest in PYTEST_WORKERS processes (pytest-xdist), each running one test module at a time,
+# so that a module's shared builds are made once; PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= 2
 pytest: venv
-	$(BIN)/python -m pytest -q --durations=15
+	$(BIN)/python -m pytest -q --durations=15 -n $(PYTEST_WORKERS) --dist loadfile
 
 docs: venv warehouse
 	$(DBT) docs generate

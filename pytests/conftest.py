@@ -65,3 +65,16 @@ def sample_without_calendar(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for table in CALENDAR_TABLES:
         (out / f"{table}.csv").unlink()
     return out
+
+
+# The slowest modules first, so that with pytest-xdist (`make test` runs two workers, one
+# module each at a time) neither worker is left running one of them alone at the end.
+SLOWEST_MODULES: tuple[str, ...] = ("test_spark.py", "test_postgres.py", "test_build_end_to_end.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return SLOWEST_MODULES.index(name) if name in SLOWEST_MODULES else len(SLOWEST_MODULES)
+
+    items.sort(key=rank)
