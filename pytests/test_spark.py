@@ -197,6 +197,7 @@ def spark_runs(small_export: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     loaded = run_tool(["load", "--target", "spark", str(export)], env)
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     first = run_dbt(["build"], workdir, extra_env=env)
+    assert first.returncode == 0, first.output[-4000:]
     partitions_before = {model: _partition_files(tables, model) for model in BASE_MODELS.values()}
     rows_of_vanishing_days = [_rows_of_vanishing_days(tables, last_day)]
 
@@ -204,6 +205,7 @@ def spark_runs(small_export: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     loaded = run_tool(["load", "--target", "spark", str(export)], env)
     assert loaded.returncode == 0 and "appended from 1 new delivery" in loaded.stdout, loaded.stdout + loaded.stderr[-3000:]
     daily = run_dbt(["run"], workdir, extra_env=env)
+    assert daily.returncode == 0, daily.output[-4000:]
     partitions_after = {model: _partition_files(tables, model) for model in BASE_MODELS.values()}
     rows_of_vanishing_days.append(_rows_of_vanishing_days(tables, last_day))
 
