@@ -17,8 +17,9 @@ SERVICE_ANALYTICS = Path(sys.executable).parent / "service-analytics"
 # `dbt build` without the unit tests, for a build whose point is the export, the vars kept
 # at their defaults: a unit test reads its given rows (and only the column types of the
 # warehouse, the same for every export), so running the 93 again in each such build
-# (about 25 s) proves nothing more. `make dbt-test` runs every one on DuckDB and
-# test_postgres.py's sample build on PostgreSQL; a build with other vars keeps them.
+# (about 25 s) proves nothing more. `make dbt-test` runs every one on DuckDB,
+# test_postgres.py's sample build on PostgreSQL and test_spark.py's first build on Spark;
+# a build with other vars keeps them.
 BUILD_WITHOUT_UNIT_TESTS = ["build", "--exclude", "test_type:unit"]
 # The file name is the DuckDB catalog name the compiled SQL refers to, so it matches the
 # default warehouse's: MetricFlow's SQL then resolves in any workdir.
