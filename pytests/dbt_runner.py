@@ -8,6 +8,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -111,12 +112,24 @@ def manifest_models(workdir: Path, materialized: str | None = None, schema: str 
     )
 
 
+def manifest_node(workdir: Path, model: str) -> dict[str, Any]:
+    """The project's model `model` in the manifest of the last dbt run under `workdir`."""
+    manifest = json.loads((workdir / "target" / "manifest.json").read_text(encoding="utf-8"))
+    return manifest["nodes"][f"model.service_analytics.{model}"]
+
+
 def manifest_columns(workdir: Path, model: str) -> dict[str, str]:
     """The documented columns of the project's model `model` and their data types, from the
     manifest of the last dbt run under `workdir`."""
-    manifest = json.loads((workdir / "target" / "manifest.json").read_text(encoding="utf-8"))
-    node = manifest["nodes"][f"model.service_analytics.{model}"]
+    node = manifest_node(workdir, model)
     return {name: column["data_type"] for name, column in node["columns"].items()}
+
+
+def run_sql(workdir: Path, node: dict[str, Any]) -> str:
+    """The SQL the last dbt run under `workdir` ran for a manifest node (its file under
+    target/run), or "" when that run did not run it."""
+    path = workdir / "target" / "run" / node["package_name"] / node["original_file_path"]
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
 def incremental_models(workdir: Path) -> list[str]:

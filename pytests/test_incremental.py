@@ -13,7 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_runner import BUILD_WITHOUT_UNIT_TESTS, incremental_models, manifest_models, marts_fingerprint, query, run_dbt
+from dbt_runner import (BUILD_WITHOUT_UNIT_TESTS, incremental_models, manifest_models, marts_fingerprint, query, run_dbt,
+                        run_sql)
 from service_analytics.check import reader_sql
 from service_analytics.history import last_full_day, write_history
 
@@ -99,9 +100,8 @@ def _ran_incrementally(workdir: Path) -> dict[str, bool]:
     ran = {}
     for node in manifest["nodes"].values():
         if node["resource_type"] == "model" and node["name"] in models:
-            run_sql = workdir / "target" / "run" / node["package_name"] / node["original_file_path"]
             own_table = re.compile(rf'insert into \S*"{re.escape(node["alias"])}"\s*\(', re.IGNORECASE)
-            ran[node["name"]] = run_sql.is_file() and own_table.search(run_sql.read_text(encoding="utf-8")) is not None
+            ran[node["name"]] = own_table.search(run_sql(workdir, node)) is not None
     return ran
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_runner import ROOT, run_dbt, run_tool
+from dbt_runner import ROOT, manifest_node, run_dbt, run_sql, run_tool
 from service_analytics.check import csv_header, reader_sql, sql_literal, table_files
 from service_analytics.history import last_full_day, time_column
 from service_analytics.contract import RAW_TABLES
@@ -218,14 +218,6 @@ def spark_runs(small_export: Path, tmp_path_factory: pytest.TempPathFactory) -> 
                      compared.stdout + compared.stderr[-3000:], compared.returncode, time.monotonic() - started)
 
 
-def _run_sql(workdir: Path, model: str) -> str:
-    """The SQL the last dbt run under `workdir` ran for `model` (target/run)."""
-    manifest = json.loads((workdir / "target" / "manifest.json").read_text(encoding="utf-8"))
-    node = manifest["nodes"][f"model.service_analytics.{model}"]
-    run_sql = workdir / "target" / "run" / node["package_name"] / node["original_file_path"]
-    return run_sql.read_text(encoding="utf-8") if run_sql.is_file() else ""
-
-
 def _ids(path: Path, column: str) -> set[str]:
     """The ids of a delivery file as the base models match them (is_unstaged_delivery)."""
     with duckdb.connect() as connection:
@@ -254,8 +246,8 @@ def test_base_models_overwrite_only_the_new_and_rejudged_deliveries(spark_runs: 
     version, or a second row without an id), and no other (D84)."""
     planted = {"delivery-1.csv", "delivery-3.csv", "delivery-4.csv"}  # M900000301, the copied row, M900000201
     for table, model in BASE_MODELS.items():
-        run_sql = _run_sql(spark_runs.workdir, model)
-        assert "insert overwrite table" in run_sql and "partition (delivery_file)" in run_sql.replace("`", ""), model
+        model_sql = run_sql(spark_runs.workdir, manifest_node(spark_runs.workdir, model))
+        assert "insert overwrite table" in model_sql and "partition (delivery_file)" in model_sql.replace("`", ""), model
         before, after = spark_runs.partitions_before[model], spark_runs.partitions_after[model]
         assert LAST_DELIVERY not in before and set(before) <= set(after), f"{model}: {sorted(before)} -> {sorted(after)}"
         folder = spark_runs.export / table
@@ -275,8 +267,8 @@ def test_the_daily_run_overwrites_the_days_of_each_daily_mart(spark_runs: SparkR
         day = "as_of_date" if model.startswith("rpt_") else "date_day"
         assert (spark_runs.tables / "marts.db" / model).is_dir(), model
         assert list((spark_runs.tables / "marts.db" / model).glob(f"{day}=*")), f"{model} is not partitioned by {day}"
-        run_sql = _run_sql(spark_runs.workdir, model)
-        assert re.search(rf"insert overwrite table \S*{model}\s+partition \({day}\)", run_sql), f"{model}: {run_sql[:300]}"
+        model_sql = run_sql(spark_runs.workdir, manifest_node(spark_runs.workdir, model))
+        assert re.search(rf"insert overwrite table \S*{model}\s+partition \({day}\)", model_sql), f"{model}: {model_sql[:300]}"
 
 
 def test_a_day_that_loses_its_only_session_on_spark_loses_its_rows(spark_runs: SparkRuns) -> None:
